@@ -1,0 +1,74 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { reaches } from '../../analysis/check-result.js';
+import { evaluateChecks, planGates } from '../../analysis/gate.js';
+import { isConfigurationError } from '../../config/errors.js';
+import { expandPatterns, loadGateFiles } from '../../config/load-gates.js';
+import type { SourceConfig } from '../../config/source.js';
+import { annotateProblems } from '../../github/annotations.js';
+import { renderGateSummary } from '../../github/gate-summary.js';
+import { createMetricsSource } from '../../metrics/registry.js';
+import type { MetricsSource } from '../../metrics/source.js';
+import { getInputs } from './inputs.js';
+
+export async function run(): Promise<void> {
+  const sources = new Map<string, MetricsSource>();
+  try {
+    const inputs = getInputs();
+    const files = await expandPatterns(inputs.slos);
+    const gates = loadGateFiles(files);
+    const override: SourceConfig | undefined = inputs.prometheusUrl
+      ? { provider: 'prometheus', address: inputs.prometheusUrl, headers: inputs.prometheusHeaders }
+      : undefined;
+    const planned = planGates(gates, { defaultWindow: inputs.window, vars: inputs.vars, source: override });
+    core.info(`Evaluating ${planned.length} check(s) from ${files.join(', ')}`);
+
+    const report = await core.group('Evaluate SLO checks', () =>
+      evaluateChecks(planned, {
+        sourceFor: (config) => {
+          const key = JSON.stringify(config);
+          let source = sources.get(key);
+          if (!source) {
+            source = createMetricsSource(config, { bearerToken: inputs.prometheusToken });
+            sources.set(key, source);
+          }
+          return source;
+        },
+      }),
+    );
+    for (const check of report.checks) {
+      core.info(`${check.status.padEnd(7)} ${check.gate}/${check.name}: ${check.reason}`);
+    }
+
+    const reportPath = join(process.env.RUNNER_TEMP ?? process.cwd(), 'glidepath-slo-gate-report.json');
+    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    core.setOutput('result', report.result);
+    core.setOutput('report', reportPath);
+    await core.summary.addRaw(renderGateSummary(report)).write();
+
+    const failing = report.checks.filter((c) => reaches(c.verdict, inputs.failOn));
+    if (failing.length > 0) {
+      for (const check of failing) {
+        core.error(`${check.gate}/${check.name}: ${check.reason}`, {
+          title: `SLO check ${check.status}`,
+          file: check.location.file,
+          startLine: check.location.line,
+        });
+      }
+      core.setFailed(
+        `SLO gate ${report.result}: ${failing.map((c) => `${c.gate}/${c.name} (${c.status}: ${c.reason})`).join('; ')}`,
+      );
+    }
+  } catch (e: unknown) {
+    if (isConfigurationError(e)) {
+      annotateProblems(e.problems);
+      core.setFailed(e.message);
+    } else {
+      core.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      core.setFailed(e instanceof Error ? e.message : String(e));
+    }
+  } finally {
+    for (const source of sources.values()) await source.close?.();
+  }
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { durationText } from './duration.js';
+import { sourceSchema } from './source.js';
+
+export const noDataPolicy = z.enum(['fail', 'pass', 'inconclusive']);
+export type NoDataPolicy = z.infer<typeof noDataPolicy>;
+
+const band = z.strictObject({ min: z.number().optional(), max: z.number().optional() });
+
+export const checkSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, ".", "_" or "-"'),
+    query: z.string().trim().min(1, 'must be a PromQL query'),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    warn: band.optional(),
+    onNoData: noDataPolicy.default('fail'),
+    window: durationText.optional(),
+  })
+  .superRefine((check, ctx) => {
+    if (check.min === undefined && check.max === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'needs min, max or both: the bound the value must stay within',
+      });
+    }
+    if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        message: `min (${check.min}) is greater than max (${check.max}): no value could pass; swap them`,
+      });
+    }
+    const warn = check.warn;
+    if (warn) {
+      if (warn.min === undefined && warn.max === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['warn'],
+          message: 'needs min or max: the tighter band that warns',
+        });
+      }
+      for (const side of ['min', 'max'] as const) {
+        const value = warn[side];
+        if (value === undefined) continue;
+        const lower = check.min ?? Number.NEGATIVE_INFINITY;
+        const upper = check.max ?? Number.POSITIVE_INFINITY;
+        if (value < lower || value > upper) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['warn', side],
+            message: `${value} lies outside the pass band [${check.min ?? '-∞'}, ${check.max ?? '∞'}]: a warn band sits inside it`,
+          });
+        }
+      }
+    }
+  });
+
+export const gateSchema = z.strictObject({
+  apiVersion: z.literal('glidepath.dev/v1'),
+  kind: z.literal('Gate'),
+  metadata: z.strictObject({
+    name: z.string().min(1),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: z
+    .strictObject({
+      source: sourceSchema.optional(),
+      window: durationText.optional(),
+      vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+      checks: z.array(checkSchema).min(1, 'needs at least one check'),
+    })
+    .superRefine((spec, ctx) => {
+      const seen = new Set<string>();
+      spec.checks.forEach((check, i) => {
+        if (seen.has(check.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['checks', i, 'name'],
+            message: `"${check.name}" is used twice: check names must be unique`,
+          });
+        }
+        seen.add(check.name);
+      });
+    }),
+});
+
+export type GateFile = z.infer<typeof gateSchema>;
+export type CheckSpec = z.infer<typeof checkSchema>;

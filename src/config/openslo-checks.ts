@@ -1,0 +1,172 @@
+import { parser } from '@prometheus-io/lezer-promql';
+import { ConfigurationError } from './errors.js';
+import type { CheckDefinition, GateDefinition } from './gate-definition.js';
+import type { IndicatorSpec, SliFile, SloFile } from './openslo.js';
+import type { YamlDocument } from './yaml-document.js';
+
+type Metric = { metricSource: { type: string; spec: Record<string, unknown>; metricSourceRef?: string } };
+
+/**
+ * Turns an OpenSLO SLO into gate checks. The gate judges the recent window
+ * (the gate's `window`), not the SLO's `timeWindow`, which is the budget
+ * period: a release is held to the objective over the last few minutes.
+ */
+export function sloToGate(
+  slo: SloFile,
+  document: YamlDocument,
+  indicators: Map<string, SliFile>,
+): GateDefinition {
+  const base = ['spec'] as const;
+  let indicator: IndicatorSpec;
+  let indicatorField: Array<string | number>;
+  if (slo.spec.indicator) {
+    indicator = slo.spec.indicator.spec;
+    indicatorField = [...base, 'indicator', 'spec'];
+  } else {
+    const ref = slo.spec.indicatorRef as string;
+    const found = indicators.get(ref);
+    if (!found) {
+      throw problem(
+        document,
+        [...base, 'indicatorRef'],
+        `no SLI named "${ref}" among the files given: add its kind: SLI document to the slos input`,
+      );
+    }
+    indicator = found.spec;
+    indicatorField = [...base, 'indicatorRef'];
+  }
+
+  const checks: CheckDefinition[] = slo.spec.objectives.map((objective, i) => {
+    const field = `spec.objectives[${i}]`;
+    const target = objective.target ?? (objective.targetPercent as number) / 100;
+    const name =
+      objective.displayName ?? (slo.spec.objectives.length > 1 ? `objective-${i + 1}` : 'objective');
+    const location = {
+      file: document.file,
+      line: document.positionOf(['spec', 'objectives', i])?.line,
+      field,
+    };
+    if (indicator.ratioMetric) {
+      const ratio = indicator.ratioMetric;
+      const fieldOf = (part: string) => [...indicatorField, 'ratioMetric', part];
+      const total = counted(
+        promQuery(ratio.total as Metric, document, fieldOf('total')),
+        ratio.counter,
+        document,
+        fieldOf('total'),
+      );
+      const query = ratio.good
+        ? `(${counted(promQuery(ratio.good, document, fieldOf('good')), ratio.counter, document, fieldOf('good'))}) / (${total})`
+        : `1 - (${counted(promQuery(ratio.bad as Metric, document, fieldOf('bad')), ratio.counter, document, fieldOf('bad'))}) / (${total})`;
+      return { name, query, min: target, onNoData: 'fail', location };
+    }
+    if (objective.op === undefined || objective.value === undefined) {
+      throw problem(
+        document,
+        ['spec', 'objectives', i],
+        'a thresholdMetric objective needs op (lte, gte, lt, gt) and value',
+      );
+    }
+    const query = promQuery(indicator.thresholdMetric as Metric, document, [
+      ...indicatorField,
+      'thresholdMetric',
+    ]);
+    return {
+      name,
+      query,
+      min: target,
+      onNoData: 'fail',
+      fractionOf: { op: objective.op, value: objective.value },
+      location,
+    };
+  });
+
+  return {
+    name: slo.metadata.name,
+    kind: 'SLO',
+    file: document.file,
+    vars: { service: slo.spec.service },
+    checks,
+  };
+}
+
+function promQuery(metric: Metric, document: YamlDocument, field: Array<string | number>): string {
+  const source = metric.metricSource;
+  if (source.metricSourceRef !== undefined) {
+    throw problem(
+      document,
+      [...field, 'metricSource', 'metricSourceRef'],
+      'metricSourceRef is not supported: give type: Prometheus and spec.query inline',
+    );
+  }
+  if (source.type.toLowerCase() !== 'prometheus') {
+    throw problem(
+      document,
+      [...field, 'metricSource', 'type'],
+      `metric source type "${source.type}" is not supported by the gate: use Prometheus`,
+    );
+  }
+  const query = source.spec.query;
+  if (typeof query !== 'string' || query.trim() === '') {
+    throw problem(
+      document,
+      [...field, 'metricSource', 'spec', 'query'],
+      'is required: the PromQL query of this metric',
+    );
+  }
+  return query.trim();
+}
+
+/**
+ * With `counter: true` OpenSLO hands us raw counters; the gate needs the
+ * events of its window, so a selector (optionally under `sum`) becomes
+ * `sum(increase(selector[{{window}}]))`. Anything more complex is refused
+ * rather than guessed at.
+ */
+function counted(
+  query: string,
+  counter: boolean,
+  document: YamlDocument,
+  field: Array<string | number>,
+): string {
+  if (!counter) return query;
+  const tree = parser.parse(query);
+  const top = tree.topNode.firstChild;
+  let selector: string | undefined;
+  if (top?.name === 'VectorSelector' && !top.nextSibling) {
+    selector = query.slice(top.from, top.to);
+  } else if (top?.name === 'AggregateExpr' && !top.nextSibling) {
+    const op = top.getChild('AggregateOp');
+    const body = top.getChild('FunctionCallBody');
+    const inner = body?.firstChild;
+    if (
+      op &&
+      query.slice(op.from, op.to) === 'sum' &&
+      inner?.name === 'VectorSelector' &&
+      !inner.nextSibling
+    ) {
+      const modifier = top.getChild('AggregateModifier');
+      const grouping = modifier ? ` ${query.slice(modifier.from, modifier.to)}` : '';
+      return `sum${grouping}(increase(${query.slice(inner.from, inner.to)}[{{window}}]))`;
+    }
+  }
+  if (!selector) {
+    throw problem(
+      document,
+      [...field, 'metricSource', 'spec', 'query'],
+      'with counter: true the query must be a counter selector such as http_requests_total{code!~"5.."} (optionally inside sum(...)); or set counter: false and write the rate over {{window}} yourself',
+    );
+  }
+  return `sum(increase(${selector}[{{window}}]))`;
+}
+
+function problem(document: YamlDocument, path: Array<string | number>, message: string): ConfigurationError {
+  const at = document.positionOf(path);
+  const field = path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '');
+  return new ConfigurationError([
+    { file: document.file, line: at?.line, column: at?.column, field, message },
+  ]);
+}

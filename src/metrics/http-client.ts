@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
+import { MetricsUnavailableError } from './source.js';
+
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RetryPolicy {
+  /** Attempts after the first one. */
+  retries: number;
+  timeoutMs: number;
+  /** First back-off; doubles per attempt, capped at maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  sleep: Sleep;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 3,
+  timeoutMs: 30_000,
+  backoffMs: 500,
+  maxBackoffMs: 8_000,
+  sleep: realSleep,
+};
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  headers: { get(name: string): string | null };
+}
+
+/**
+ * A dispatcher that honours HTTP(S)_PROXY and NO_PROXY as runners set them,
+ * and trusts an extra CA bundle for self-hosted backends.
+ */
+export function createDispatcher(options: { caFile?: string; env?: NodeJS.ProcessEnv } = {}): Dispatcher {
+  const env = options.env ?? process.env;
+  const tls = options.caFile ? { ca: readFileSync(options.caFile, 'utf8') } : undefined;
+  const httpProxy = env.HTTP_PROXY ?? env.http_proxy;
+  const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
+  if (httpProxy || httpsProxy) {
+    return new EnvHttpProxyAgent({
+      httpProxy,
+      httpsProxy,
+      noProxy: env.NO_PROXY ?? env.no_proxy,
+      ...(tls ? { connect: tls, requestTls: tls } : {}),
+    });
+  }
+  return new Agent(tls ? { connect: tls } : {});
+}
+
+/**
+ * Sends a request, retrying what a retry can fix (timeouts, dropped
+ * connections, 429 and 5xx) with exponential back-off, and returning any
+ * other answer (including 4xx) at once for the caller to explain.
+ */
+export async function requestWithRetry(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  policy: RetryPolicy,
+  dispatcher: Dispatcher,
+  describe: string,
+): Promise<HttpAnswer> {
+  let lastProblem = '';
+  for (let attempt = 0; attempt <= policy.retries; attempt++) {
+    if (attempt > 0) await policy.sleep(backoff(policy, attempt));
+    try {
+      const response = await fetch(url, {
+        ...init,
+        dispatcher,
+        signal: AbortSignal.timeout(policy.timeoutMs),
+      });
+      const body = await response.text();
+      if (response.status === 429 || response.status >= 500) {
+        lastProblem = `HTTP ${response.status}${errorText(body)}`;
+        continue;
+      }
+      return { status: response.status, body, headers: response.headers };
+    } catch (e: unknown) {
+      lastProblem = describeNetworkError(e, policy.timeoutMs);
+    }
+  }
+  throw new MetricsUnavailableError(
+    `${describe} did not answer usefully after ${policy.retries + 1} attempt${policy.retries ? 's' : ''}: ${lastProblem}`,
+  );
+}
+
+function backoff(policy: RetryPolicy, attempt: number): number {
+  return Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (attempt - 1));
+}
+
+function errorText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown };
+    if (typeof parsed.error === 'string') return `: ${parsed.error}`;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  const text = body.trim().slice(0, 200);
+  return text ? `: ${text}` : '';
+}
+
+function describeNetworkError(e: unknown, timeoutMs: number): string {
+  if (e instanceof Error) {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+    const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+    return e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,128 @@
+import type { Dispatcher } from 'undici';
+import { createDispatcher, defaultRetryPolicy, type RetryPolicy, requestWithRetry } from './http-client.js';
+import {
+  type MetricsSource,
+  MetricsUnavailableError,
+  QueryRejectedError,
+  type Sample,
+  type Series,
+  type TimeRange,
+} from './source.js';
+
+export interface PrometheusOptions {
+  address: string;
+  bearerToken?: string;
+  basicAuth?: { username: string; password: string };
+  headers?: Record<string, string>;
+  caFile?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Environment read for proxies; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+type ApiAnswer =
+  | { status: 'success'; data: { resultType: string; result: unknown }; warnings?: string[] }
+  | { status: 'error'; errorType: string; error: string };
+
+/**
+ * The Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`), which the
+ * managed services of AWS, Azure, Google and IBM also speak. Queries go as
+ * POST forms so that long queries never hit URL length limits.
+ */
+export class PrometheusSource implements MetricsSource {
+  readonly description: string;
+  private readonly base: URL;
+  private readonly headers: Record<string, string>;
+  private readonly retry: RetryPolicy;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(options: PrometheusOptions) {
+    this.base = new URL(options.address.endsWith('/') ? options.address : `${options.address}/`);
+    this.description = `Prometheus at ${this.base.origin}${this.base.pathname.replace(/\/$/, '')}`;
+    this.headers = { accept: 'application/json', ...options.headers };
+    if (options.bearerToken) this.headers.authorization = `Bearer ${options.bearerToken}`;
+    if (options.basicAuth) {
+      const pair = `${options.basicAuth.username}:${options.basicAuth.password}`;
+      this.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+    }
+    this.retry = { ...defaultRetryPolicy, ...options.retry };
+    this.dispatcher = createDispatcher({ caFile: options.caFile, env: options.env });
+  }
+
+  async query(expr: string, at?: Date): Promise<Sample[]> {
+    const form: Record<string, string> = { query: expr };
+    if (at) form.time = (at.getTime() / 1000).toFixed(3);
+    const data = await this.call('api/v1/query', form);
+    switch (data.resultType) {
+      case 'vector':
+        return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map(
+          (s) => ({
+            labels: s.metric,
+            value: Number(s.value[1]),
+          }),
+        );
+      case 'scalar': {
+        const [, value] = data.result as [number, string];
+        return [{ labels: {}, value: Number(value) }];
+      }
+      default:
+        throw new QueryRejectedError(
+          `the query returns a ${data.resultType}, not a number: drop the range selector [..] or wrap it in a function such as rate()`,
+        );
+    }
+  }
+
+  async queryRange(expr: string, range: TimeRange): Promise<Series[]> {
+    const data = await this.call('api/v1/query_range', {
+      query: expr,
+      start: (range.start.getTime() / 1000).toFixed(3),
+      end: (range.end.getTime() / 1000).toFixed(3),
+      step: `${range.stepSeconds}s`,
+    });
+    return (data.result as Array<{ metric: Record<string, string>; values: Array<[number, string]> }>).map(
+      (s) => ({
+        labels: s.metric,
+        points: s.values.map(([t, v]) => [t, Number(v)] as [number, number]),
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async call(
+    path: string,
+    form: Record<string, string>,
+  ): Promise<{ resultType: string; result: unknown }> {
+    const answer = await requestWithRetry(
+      new URL(path, this.base),
+      {
+        method: 'POST',
+        headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      },
+      this.retry,
+      this.dispatcher,
+      this.description,
+    );
+    let parsed: ApiAnswer;
+    try {
+      parsed = JSON.parse(answer.body) as ApiAnswer;
+    } catch {
+      const hint = answer.status === 401 || answer.status === 403 ? ' (check the token or credentials)' : '';
+      throw new MetricsUnavailableError(
+        `${this.description} answered HTTP ${answer.status} with something other than the Prometheus API's JSON${hint}: ${answer.body.slice(0, 200)}`,
+      );
+    }
+    if (parsed.status === 'error') {
+      throw new QueryRejectedError(
+        `${this.description} refused the query (${parsed.errorType}): ${parsed.error}`,
+      );
+    }
+    if (answer.status >= 400) {
+      throw new QueryRejectedError(`${this.description} answered HTTP ${answer.status}`);
+    }
+    return parsed.data;
+  }
+}

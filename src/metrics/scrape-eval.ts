@@ -1,0 +1,268 @@
+import type { SyntaxNode } from '@lezer/common';
+import { parser } from '@prometheus-io/lezer-promql';
+import { parseDuration } from '../config/duration.js';
+import { QueryRejectedError, type Sample } from './source.js';
+
+export interface Snapshot {
+  /** Milliseconds since the epoch when the scrape finished. */
+  time: number;
+  samples: Sample[];
+}
+
+/** Scrapes in time order; `before(ms)` gives the snapshot to take a rate against. */
+export interface SnapshotHistory {
+  latest: Snapshot;
+  /** The oldest snapshot no older than `rangeMs` before the latest (as a range selector would). */
+  startOf(rangeMs: number): Snapshot | undefined;
+}
+
+type Value =
+  | { kind: 'vector'; samples: Sample[] }
+  | { kind: 'scalar'; value: number }
+  | { kind: 'range'; node: SyntaxNode; rangeMs: number };
+
+const SUPPORTED =
+  'the scrape source evaluates selectors, rate/increase/irate, sum/avg/min/max/count (by/without), histogram_quantile, arithmetic and numbers; use a Prometheus server for anything else';
+
+/**
+ * A small PromQL evaluator over two scrapes, so the playground and simple
+ * gates work without a Prometheus server. Counters become rates between the
+ * latest scrape and the one a window earlier, as PromQL's rate() would over
+ * two points.
+ */
+export function evaluate(query: string, history: SnapshotHistory): Sample[] {
+  const tree = parser.parse(query);
+  const top = tree.topNode.firstChild;
+  if (!top) throw new QueryRejectedError('empty query');
+  const result = evalNode(top, query, history);
+  if (result.kind === 'scalar') return [{ labels: {}, value: result.value }];
+  if (result.kind === 'range')
+    throw new QueryRejectedError('the query returns a range, not a number: wrap it in rate()');
+  return result.samples;
+}
+
+function text(node: SyntaxNode, query: string): string {
+  return query.slice(node.from, node.to);
+}
+
+function children(node: SyntaxNode): SyntaxNode[] {
+  const list: SyntaxNode[] = [];
+  for (let child = node.firstChild; child; child = child.nextSibling) list.push(child);
+  return list;
+}
+
+function evalNode(node: SyntaxNode, query: string, history: SnapshotHistory): Value {
+  switch (node.name) {
+    case 'ParenExpr':
+      return evalNode(node.firstChild as SyntaxNode, query, history);
+    case 'NumberDurationLiteral':
+      return { kind: 'scalar', value: Number(text(node, query)) };
+    case 'UnaryExpr': {
+      const inner = evalNode(node.lastChild as SyntaxNode, query, history);
+      const sign = text(node, query).trim().startsWith('-') ? -1 : 1;
+      return mapValues(inner, (v) => sign * v);
+    }
+    case 'VectorSelector':
+      return { kind: 'vector', samples: select(node, query, history.latest.samples) };
+    case 'MatrixSelector': {
+      const duration = node.getChild('DurationExpr');
+      const rangeMs = duration ? parseDuration(text(duration, query)) : undefined;
+      if (!rangeMs) throw new QueryRejectedError(`unsupported range in ${text(node, query)}`);
+      return { kind: 'range', node: node.firstChild as SyntaxNode, rangeMs };
+    }
+    case 'FunctionCall':
+      return evalFunction(node, query, history);
+    case 'AggregateExpr':
+      return evalAggregate(node, query, history);
+    case 'BinaryExpr':
+      return evalBinary(node, query, history);
+    default:
+      throw new QueryRejectedError(`${SUPPORTED} (found ${node.name}: ${text(node, query)})`);
+  }
+}
+
+function mapValues(value: Value, fn: (v: number) => number): Value {
+  if (value.kind === 'scalar') return { kind: 'scalar', value: fn(value.value) };
+  if (value.kind === 'vector')
+    return { kind: 'vector', samples: value.samples.map((s) => ({ labels: s.labels, value: fn(s.value) })) };
+  throw new QueryRejectedError('arithmetic on a range is not valid PromQL');
+}
+
+function select(node: SyntaxNode, query: string, samples: Sample[]): Sample[] {
+  const identifier = node.getChild('Identifier');
+  const matchers: Array<(labels: Record<string, string>) => boolean> = [];
+  if (identifier) {
+    const name = text(identifier, query);
+    matchers.push((labels) => labels.__name__ === name);
+  }
+  const list = node.getChild('LabelMatchers');
+  for (const matcher of list ? children(list) : []) {
+    if (matcher.name !== 'UnquotedLabelMatcher') continue;
+    const label = text(matcher.getChild('LabelName') as SyntaxNode, query);
+    const op = text(matcher.getChild('MatchOp') as SyntaxNode, query);
+    const literal = text(matcher.getChild('StringLiteral') as SyntaxNode, query);
+    const value = unquote(literal);
+    const regex = op.endsWith('~') ? new RegExp(`^(?:${value})$`) : undefined;
+    matchers.push((labels) => {
+      const actual = labels[label] ?? '';
+      const matches = regex ? regex.test(actual) : actual === value;
+      return op.startsWith('!') ? !matches : matches;
+    });
+  }
+  return samples.filter((s) => matchers.every((m) => m(s.labels)));
+}
+
+function unquote(literal: string): string {
+  const body = literal.slice(1, -1);
+  return literal.startsWith('`') ? body : body.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+}
+
+function withoutName(labels: Record<string, string>): Record<string, string> {
+  const { __name__: _, ...rest } = labels;
+  return rest;
+}
+
+function key(labels: Record<string, string>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function evalFunction(node: SyntaxNode, query: string, history: SnapshotHistory): Value {
+  const name = text(node.getChild('FunctionIdentifier') as SyntaxNode, query);
+  const args = children(node.getChild('FunctionCallBody') as SyntaxNode);
+  if (name === 'rate' || name === 'increase' || name === 'irate') {
+    const range = evalNode(args[0] as SyntaxNode, query, history);
+    if (range.kind !== 'range')
+      throw new QueryRejectedError(`${name}() needs a range selector such as metric[5m]`);
+    const start = history.startOf(range.rangeMs);
+    if (!start || start.time >= history.latest.time) return { kind: 'vector', samples: [] };
+    const before = new Map(select(range.node, query, start.samples).map((s) => [key(s.labels), s.value]));
+    const seconds = (history.latest.time - start.time) / 1000;
+    const samples: Sample[] = [];
+    for (const sample of select(range.node, query, history.latest.samples)) {
+      // Client libraries create a labelled counter at its first increment, so
+      // a series absent from the earlier scrape counted from zero since then.
+      const old = before.get(key(sample.labels)) ?? 0;
+      // A counter that went down was reset (a restart): count from zero, as PromQL does.
+      const delta = sample.value >= old ? sample.value - old : sample.value;
+      samples.push({
+        labels: withoutName(sample.labels),
+        value: name === 'increase' ? delta : delta / seconds,
+      });
+    }
+    return { kind: 'vector', samples };
+  }
+  if (name === 'histogram_quantile') {
+    const q = evalNode(args[0] as SyntaxNode, query, history);
+    const buckets = evalNode(args[1] as SyntaxNode, query, history);
+    if (q.kind !== 'scalar' || buckets.kind !== 'vector')
+      throw new QueryRejectedError('histogram_quantile(φ, buckets) needs a number and a vector');
+    return { kind: 'vector', samples: histogramQuantile(q.value, buckets.samples) };
+  }
+  if (name === 'vector') {
+    const value = evalNode(args[0] as SyntaxNode, query, history);
+    if (value.kind !== 'scalar') throw new QueryRejectedError('vector() needs a number');
+    return { kind: 'vector', samples: [{ labels: {}, value: value.value }] };
+  }
+  throw new QueryRejectedError(`${SUPPORTED} (found ${name}())`);
+}
+
+function histogramQuantile(q: number, samples: Sample[]): Sample[] {
+  const groups = new Map<string, { labels: Record<string, string>; buckets: Array<[number, number]> }>();
+  for (const sample of samples) {
+    const { le, ...labels } = withoutName(sample.labels);
+    if (le === undefined) continue;
+    const k = key(labels);
+    const group = groups.get(k) ?? { labels, buckets: [] };
+    group.buckets.push([le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), sample.value]);
+    groups.set(k, group);
+  }
+  return [...groups.values()].map(({ labels, buckets }) => {
+    buckets.sort((a, b) => a[0] - b[0]);
+    const total = buckets.at(-1)?.[1] ?? 0;
+    if (total === 0 || buckets.at(-1)?.[0] !== Number.POSITIVE_INFINITY) return { labels, value: Number.NaN };
+    const rank = q * total;
+    let lowerBound = 0;
+    let lowerCount = 0;
+    for (const [bound, count] of buckets) {
+      if (count >= rank) {
+        if (bound === Number.POSITIVE_INFINITY) return { labels, value: lowerBound };
+        // Linear interpolation inside the bucket, as Prometheus does.
+        const width = count - lowerCount;
+        return {
+          labels,
+          value: lowerBound + (bound - lowerBound) * (width > 0 ? (rank - lowerCount) / width : 0),
+        };
+      }
+      lowerBound = bound;
+      lowerCount = count;
+    }
+    return { labels, value: Number.NaN };
+  });
+}
+
+function evalAggregate(node: SyntaxNode, query: string, history: SnapshotHistory): Value {
+  const op = text(node.getChild('AggregateOp') as SyntaxNode, query);
+  const modifier = node.getChild('AggregateModifier');
+  const grouping = modifier
+    ? children(modifier.getChild('GroupingLabels') as SyntaxNode).map((n) => text(n, query))
+    : [];
+  const without = modifier ? text(modifier, query).trim().startsWith('without') : false;
+  const body = children(node.getChild('FunctionCallBody') as SyntaxNode);
+  const input = evalNode(body.at(-1) as SyntaxNode, query, history);
+  if (input.kind !== 'vector') throw new QueryRejectedError(`${op}() needs an instant vector`);
+  const groups = new Map<string, { labels: Record<string, string>; values: number[] }>();
+  for (const sample of input.samples) {
+    const base = withoutName(sample.labels);
+    const labels = Object.fromEntries(
+      Object.entries(base).filter(([k]) => (without ? !grouping.includes(k) : grouping.includes(k))),
+    );
+    const k = key(labels);
+    const group = groups.get(k) ?? { labels, values: [] };
+    group.values.push(sample.value);
+    groups.set(k, group);
+  }
+  const reduce: Record<string, (values: number[]) => number> = {
+    sum: (v) => v.reduce((a, b) => a + b, 0),
+    avg: (v) => v.reduce((a, b) => a + b, 0) / v.length,
+    min: (v) => Math.min(...v),
+    max: (v) => Math.max(...v),
+    count: (v) => v.length,
+  };
+  const fn = reduce[op];
+  if (!fn) throw new QueryRejectedError(`${SUPPORTED} (found ${op})`);
+  return {
+    kind: 'vector',
+    samples: [...groups.values()].map((g) => ({ labels: g.labels, value: fn(g.values) })),
+  };
+}
+
+function evalBinary(node: SyntaxNode, query: string, history: SnapshotHistory): Value {
+  const parts = children(node);
+  const lhs = evalNode(parts[0] as SyntaxNode, query, history);
+  const rhs = evalNode(parts.at(-1) as SyntaxNode, query, history);
+  const opNode = parts.find((p) => ['Add', 'Sub', 'Mul', 'Div'].includes(p.name));
+  if (!opNode || parts.some((p) => p.name === 'MatchingModifierClause' || p.name === 'BoolModifier')) {
+    throw new QueryRejectedError(`${SUPPORTED} (found ${text(node, query)})`);
+  }
+  const apply = {
+    Add: (a: number, b: number) => a + b,
+    Sub: (a: number, b: number) => a - b,
+    Mul: (a: number, b: number) => a * b,
+    Div: (a: number, b: number) => a / b,
+  }[opNode.name as 'Add' | 'Sub' | 'Mul' | 'Div'];
+  if (lhs.kind === 'scalar' && rhs.kind === 'scalar')
+    return { kind: 'scalar', value: apply(lhs.value, rhs.value) };
+  if (lhs.kind === 'scalar') return mapValues(rhs, (v) => apply(lhs.value, v));
+  if (rhs.kind === 'scalar') return mapValues(lhs, (v) => apply(v, rhs.value));
+  if (lhs.kind !== 'vector' || rhs.kind !== 'vector')
+    throw new QueryRejectedError('arithmetic on a range is not valid PromQL');
+  // One-to-one matching on identical label sets, the PromQL default.
+  const right = new Map(rhs.samples.map((s) => [key(withoutName(s.labels)), s.value]));
+  const samples: Sample[] = [];
+  for (const sample of lhs.samples) {
+    const labels = withoutName(sample.labels);
+    const other = right.get(key(labels));
+    if (other !== undefined) samples.push({ labels, value: apply(sample.value, other) });
+  }
+  return { kind: 'vector', samples };
+}
