@@ -96680,7 +96680,8 @@ const sourceSchema = discriminatedUnion('provider', [prometheusSourceSchema, scr
 
 const noDataPolicy = schemas_enum(['fail', 'pass', 'inconclusive']);
 const band = strictObject({ min: schemas_number().optional(), max: schemas_number().optional() });
-const checkSchema = strictObject({
+/** The fields of a check; rollout configs extend it (with `compare`) and apply the same rules. */
+const checkShape = strictObject({
     name: schemas_string()
         .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, ".", "_" or "-"'),
     query: schemas_string().trim().min(1, 'must be a PromQL query'),
@@ -96689,8 +96690,8 @@ const checkSchema = strictObject({
     warn: band.optional(),
     onNoData: noDataPolicy.default('fail'),
     window: durationText.optional(),
-})
-    .superRefine((check, ctx) => {
+});
+function refineCheck(check, ctx) {
     if (check.min === undefined && check.max === undefined) {
         ctx.addIssue({
             code: 'custom',
@@ -96728,7 +96729,8 @@ const checkSchema = strictObject({
             }
         }
     }
-});
+}
+const checkSchema = checkShape.superRefine(refineCheck);
 const gateSchema = strictObject({
     apiVersion: literal('glidepath.dev/v1'),
     kind: literal('Gate'),

@@ -7,56 +7,61 @@ export type NoDataPolicy = z.infer<typeof noDataPolicy>;
 
 const band = z.strictObject({ min: z.number().optional(), max: z.number().optional() });
 
-export const checkSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, ".", "_" or "-"'),
-    query: z.string().trim().min(1, 'must be a PromQL query'),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    warn: band.optional(),
-    onNoData: noDataPolicy.default('fail'),
-    window: durationText.optional(),
-  })
-  .superRefine((check, ctx) => {
-    if (check.min === undefined && check.max === undefined) {
+/** The fields of a check; rollout configs extend it (with `compare`) and apply the same rules. */
+export const checkShape = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, ".", "_" or "-"'),
+  query: z.string().trim().min(1, 'must be a PromQL query'),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  warn: band.optional(),
+  onNoData: noDataPolicy.default('fail'),
+  window: durationText.optional(),
+});
+
+type CheckBounds = Pick<z.infer<typeof checkShape>, 'min' | 'max' | 'warn'>;
+
+export function refineCheck(check: CheckBounds, ctx: z.RefinementCtx): void {
+  if (check.min === undefined && check.max === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'needs min, max or both: the bound the value must stay within',
+    });
+  }
+  if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['min'],
+      message: `min (${check.min}) is greater than max (${check.max}): no value could pass; swap them`,
+    });
+  }
+  const warn = check.warn;
+  if (warn) {
+    if (warn.min === undefined && warn.max === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'needs min, max or both: the bound the value must stay within',
+        path: ['warn'],
+        message: 'needs min or max: the tighter band that warns',
       });
     }
-    if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['min'],
-        message: `min (${check.min}) is greater than max (${check.max}): no value could pass; swap them`,
-      });
-    }
-    const warn = check.warn;
-    if (warn) {
-      if (warn.min === undefined && warn.max === undefined) {
+    for (const side of ['min', 'max'] as const) {
+      const value = warn[side];
+      if (value === undefined) continue;
+      const lower = check.min ?? Number.NEGATIVE_INFINITY;
+      const upper = check.max ?? Number.POSITIVE_INFINITY;
+      if (value < lower || value > upper) {
         ctx.addIssue({
           code: 'custom',
-          path: ['warn'],
-          message: 'needs min or max: the tighter band that warns',
+          path: ['warn', side],
+          message: `${value} lies outside the pass band [${check.min ?? '-∞'}, ${check.max ?? '∞'}]: a warn band sits inside it`,
         });
       }
-      for (const side of ['min', 'max'] as const) {
-        const value = warn[side];
-        if (value === undefined) continue;
-        const lower = check.min ?? Number.NEGATIVE_INFINITY;
-        const upper = check.max ?? Number.POSITIVE_INFINITY;
-        if (value < lower || value > upper) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['warn', side],
-            message: `${value} lies outside the pass band [${check.min ?? '-∞'}, ${check.max ?? '∞'}]: a warn band sits inside it`,
-          });
-        }
-      }
     }
-  });
+  }
+}
+
+export const checkSchema = checkShape.superRefine(refineCheck);
 
 export const gateSchema = z.strictObject({
   apiVersion: z.literal('glidepath.dev/v1'),

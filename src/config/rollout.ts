@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { durationText } from './duration.js';
+import { checkShape, refineCheck } from './gate.js';
+import { sourceSchema } from './source.js';
+
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lower-case letters, digits and "-"')
+  .max(63);
+
+export const routerSchema = z.discriminatedUnion(
+  'provider',
+  [
+    z.strictObject({
+      provider: z.literal('istio'),
+      /** The user's VirtualService; glidepath edits only the weights of the route to the service. */
+      virtualService: k8sName,
+      /** Which `http` route to manage, by name, when several route to the service. */
+      route: z.string().optional(),
+      /** DestinationRule holding the primary/canary subsets; created when missing. */
+      destinationRule: k8sName.optional(),
+    }),
+    z.strictObject({
+      provider: z.literal('gateway-api'),
+      httpRoute: k8sName,
+      /** Which rule to manage, by name, when several send traffic to the service. */
+      rule: z.string().optional(),
+    }),
+    z.strictObject({
+      provider: z.literal('smi'),
+      trafficSplit: k8sName.optional(),
+      apiVersion: z
+        .enum([
+          'split.smi-spec.io/v1alpha1',
+          'split.smi-spec.io/v1alpha2',
+          'split.smi-spec.io/v1alpha3',
+          'split.smi-spec.io/v1alpha4',
+        ])
+        .optional(),
+    }),
+    z.strictObject({ provider: z.literal('local') }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'provider must be one of "istio", "gateway-api", "smi", "local"'
+        : undefined,
+  },
+);
+
+const compareSchema = z.strictObject({
+  /** canary <= primary * tolerance + slack */
+  tolerance: z
+    .number()
+    .min(1, 'must be at least 1 (1.1 allows the canary 10 % more than the primary)')
+    .optional(),
+  slack: z.number().min(0).optional(),
+  /** A statistical test on top of the tolerance: counts of errors, or latency samples. */
+  test: z.enum(['two-proportion', 'mann-whitney']).optional(),
+  alpha: z.number().gt(0).lt(0.5).optional(),
+  minSamples: z.int().min(1).optional(),
+});
+
+export const rolloutCheckSchema = checkShape
+  .extend({ compare: compareSchema.optional() })
+  .superRefine(refineCheck);
+
+const hook = z.union([
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    timeout: durationText.optional(),
+    /** A gating hook's non-2xx answer fails the step; a notifying one is only logged. */
+    gating: z.boolean().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+]);
+
+export const sequentialSchema = z.strictObject({
+  /** Cumulative error and request counts of a track since the canary started: `{{track}}` and `{{since}}` are filled in. */
+  errors: z.string().min(1),
+  requests: z.string().min(1),
+  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  beta: z.number().gt(0).lt(0.5).default(0.01),
+  /** H0: error rate <= p0 (a fixed SLO rate), or the primary's rate when omitted. */
+  p0: z.number().gt(0).lt(1).optional(),
+  /** H1: error rate >= p0 * multiplier. */
+  multiplier: z.number().gt(1).default(2),
+  /** Never advance a step earlier than this. */
+  minSoak: durationText.optional(),
+});
+
+export const rolloutSchema = z
+  .strictObject({
+    apiVersion: z.literal('glidepath.dev/v1').optional(),
+    kind: z.literal('Rollout').optional(),
+    service: k8sName,
+    namespace: k8sName.optional(),
+    router: routerSchema,
+    /** Canary weight at each step, in percent, rising; promotion follows the last. */
+    steps: z
+      .array(z.number().int().min(1).max(100))
+      .min(1, 'needs at least one step, e.g. [5, 10, 25, 50]')
+      .refine(
+        (steps) => steps.every((w, i) => i === 0 || w > (steps[i - 1] as number)),
+        'must rise step by step, e.g. [5, 10, 25, 50]',
+      ),
+    /** Soak per step before it is judged. */
+    interval: durationText.default('2m'),
+    /** How often checks are evaluated during a step (the sequential test decides at each tick). */
+    checkInterval: durationText.optional(),
+    /** How long to wait for the canary Deployment to become ready. */
+    readyTimeout: durationText.default('10m'),
+    /** Hold a step while data is missing, up to this long; then fail (never promote on missing data). */
+    noDataDeadline: durationText.optional(),
+    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    analysis: z
+      .strictObject({
+        source: sourceSchema.optional(),
+        window: durationText.optional(),
+        checks: z.array(rolloutCheckSchema).default([]),
+        sequential: sequentialSchema.optional(),
+      })
+      .optional(),
+    hooks: z
+      .strictObject({
+        'pre-rollout': hook.optional(),
+        rollout: hook.optional(),
+        'post-rollout': hook.optional(),
+        rollback: hook.optional(),
+      })
+      .optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (
+      config.router.provider !== 'local' &&
+      (config.analysis?.checks.length ?? 0) === 0 &&
+      !config.analysis?.sequential
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['analysis'],
+        message:
+          'needs at least one check or a sequential test: a canary promoted without analysis is just a slow deploy',
+      });
+    }
+  });
+
+export type RolloutConfig = z.infer<typeof rolloutSchema>;
+export type RouterConfig = z.infer<typeof routerSchema>;
+export type HookConfig = z.infer<typeof hook>;
+export type SequentialConfig = z.infer<typeof sequentialSchema>;

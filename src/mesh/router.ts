@@ -1,0 +1,62 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClients } from '../kube/client.js';
+
+/** Percent of traffic per track; always sums to 100 (Istio before 1.15 demands it, and it reads plainly). */
+export interface Weights {
+  primary: number;
+  canary: number;
+}
+
+export const ALL_PRIMARY: Weights = { primary: 100, canary: 0 };
+
+/** Names every router agrees on: `<svc>-primary` / `<svc>-canary` and the track label. */
+export interface RouteTarget {
+  service: string;
+  namespace: string;
+}
+
+export const TRACK_LABEL = 'glidepath.dev/track';
+
+export function primaryName(service: string): string {
+  return `${service}-primary`;
+}
+
+export function canaryName(service: string): string {
+  return `${service}-canary`;
+}
+
+/** A write a router would make; in dry-run it is printed instead of sent. */
+export interface PlannedWrite {
+  verb: 'create' | 'apply' | 'update';
+  object: KubernetesObject;
+}
+
+/**
+ * The traffic seam: everything outside src/mesh/ moves traffic through this
+ * and never learns which mesh carries it.
+ */
+export interface TrafficRouter {
+  readonly provider: string;
+  /**
+   * Reads the cluster and checks that routing can work (the user's route
+   * exists and points at the service, its weights are readable), writing
+   * nothing; returns the objects `ensure` would create or change.
+   */
+  validate(): Promise<PlannedWrite[]>;
+  /** Creates what is missing (subsets, Services, the managed route) without moving traffic. */
+  ensure(): Promise<void>;
+  /** Sets the split, then reads it back from the cluster and returns what it found. */
+  setWeights(weights: Weights): Promise<Weights>;
+  /** The split the cluster has now, or undefined when glidepath has not set one up. */
+  getWeights(): Promise<Weights | undefined>;
+  /** 100 % primary. Safe to call at any time, including when ensure never ran. */
+  reset(): Promise<Weights>;
+}
+
+export interface RouterContext {
+  target: RouteTarget;
+  kube: KubeClients;
+  /** Injected so that waiting for a route to be reconciled runs in simulated time in tests. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
