@@ -1,9 +1,11 @@
 // `npm run bench [-- NAME [flags]]`: runs every benchmark, or the one named, and prints its figures.
+import { benchBlastRadius } from './blast-radius.js';
 import { benchChanges } from './changes.js';
 import { benchGateEvaluation } from './gate-evaluation.js';
 import { benchPlanRender } from './plan-render.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
+  'blast-radius': (args) => benchBlastRadius(args),
   'plan-render': () => benchPlanRender(),
   changes: () => benchChanges(),
   'gate-evaluation': () => benchGateEvaluation(),

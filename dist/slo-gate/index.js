@@ -96139,10 +96139,10 @@ const checkShape = strictObject({
     window: durationText.optional(),
 });
 function refineCheck(check, ctx) {
-    if (check.min === undefined && check.max === undefined) {
+    if (check.min === undefined && check.max === undefined && check.compare === undefined) {
         ctx.addIssue({
             code: 'custom',
-            message: 'needs min, max or both: the bound the value must stay within',
+            message: 'needs min, max or both: the bound the value must stay within (or, in a rollout, compare)',
         });
     }
     if (check.min !== undefined && check.max !== undefined && check.min > check.max) {

@@ -1,6 +1,8 @@
 import { formatProblem, isConfigurationError } from '../config/errors.js';
+import { importCommand, importUsage } from '../import/cli-import.js';
 import { planRenderCommand } from '../terraform/cli-plan-render.js';
 import { gateCommand, gateUsage } from './gate-command.js';
+import { janitorCommand, janitorUsage } from './janitor-command.js';
 
 interface Command {
   usage: string;
@@ -10,6 +12,8 @@ interface Command {
 /** Every `glidepath` sub-command; a new one is one line here. */
 const commands: Record<string, Command> = {
   gate: { usage: gateUsage, run: gateCommand },
+  janitor: { usage: janitorUsage, run: janitorCommand },
+  import: { usage: importUsage, run: importCommand },
   'plan render': {
     usage:
       'glidepath plan render PLAN_JSON|- [--json]\n  Renders `terraform show -json` output as the Markdown of the PR comment (--json: the counts).',

@@ -20,13 +20,13 @@ export const checkShape = z.strictObject({
   window: durationText.optional(),
 });
 
-type CheckBounds = Pick<z.infer<typeof checkShape>, 'min' | 'max' | 'warn'>;
+type CheckBounds = Pick<z.infer<typeof checkShape>, 'min' | 'max' | 'warn'> & { compare?: unknown };
 
 export function refineCheck(check: CheckBounds, ctx: z.RefinementCtx): void {
-  if (check.min === undefined && check.max === undefined) {
+  if (check.min === undefined && check.max === undefined && check.compare === undefined) {
     ctx.addIssue({
       code: 'custom',
-      message: 'needs min, max or both: the bound the value must stay within',
+      message: 'needs min, max or both: the bound the value must stay within (or, in a rollout, compare)',
     });
   }
   if (check.min !== undefined && check.max !== undefined && check.min > check.max) {

@@ -76,16 +76,32 @@ const hook = z.union([
   }),
 ]);
 
+/** Cumulative counts of a track: `{{track}}`, `{{since}}` (time since the canary started) and `{{window}}` are filled in. */
+export const countsSchema = z.strictObject({
+  errors: z.string().trim().min(1, 'must be a PromQL query counting failed requests'),
+  requests: z.string().trim().min(1, 'must be a PromQL query counting all requests'),
+});
+
+/**
+ * Defaults of the sequential test, chosen with `npm run bench -- blast-radius`
+ * (100 rps, 0.5 % base errors): alpha (rolling back a healthy canary) is the
+ * costly mistake, so it is the small one; beta only lets a step advance
+ * early, and the test keeps running on the cumulative counts of later steps,
+ * so a canary wrongly accepted at one step is still rolled back at the next.
+ * A multiplier of 4 is sized for the regressions a canary exists to catch (an
+ * error rate several times the primary's) and decides them in a few hundred
+ * canary requests; a canary only 2x worse needs the slower, stricter test
+ * (`multiplier: 2`), at about three times the time to promote.
+ */
+export const SEQUENTIAL_DEFAULTS = { alpha: 0.005, beta: 0.05, multiplier: 4 } as const;
+
 export const sequentialSchema = z.strictObject({
-  /** Cumulative error and request counts of a track since the canary started: `{{track}}` and `{{since}}` are filled in. */
-  errors: z.string().min(1),
-  requests: z.string().min(1),
-  alpha: z.number().gt(0).lt(0.5).default(0.01),
-  beta: z.number().gt(0).lt(0.5).default(0.01),
+  alpha: z.number().gt(0).lt(0.5).default(SEQUENTIAL_DEFAULTS.alpha),
+  beta: z.number().gt(0).lt(0.5).default(SEQUENTIAL_DEFAULTS.beta),
   /** H0: error rate <= p0 (a fixed SLO rate), or the primary's rate when omitted. */
   p0: z.number().gt(0).lt(1).optional(),
   /** H1: error rate >= p0 * multiplier. */
-  multiplier: z.number().gt(1).default(2),
+  multiplier: z.number().gt(1).default(SEQUENTIAL_DEFAULTS.multiplier),
   /** Never advance a step earlier than this. */
   minSoak: durationText.optional(),
 });
@@ -104,7 +120,8 @@ export const rolloutSchema = z
       .refine(
         (steps) => steps.every((w, i) => i === 0 || w > (steps[i - 1] as number)),
         'must rise step by step, e.g. [5, 10, 25, 50]',
-      ),
+      )
+      .default([5, 10, 25, 50]),
     /** Soak per step before it is judged. */
     interval: durationText.default('2m'),
     /** How often checks are evaluated during a step (the sequential test decides at each tick). */
@@ -118,8 +135,12 @@ export const rolloutSchema = z
       .strictObject({
         source: sourceSchema.optional(),
         window: durationText.optional(),
+        /** Built-in queries for a mesh's own metrics, so a team can start without writing PromQL. */
+        preset: z.enum(['istio', 'linkerd', 'demo']).optional(),
         checks: z.array(rolloutCheckSchema).default([]),
-        sequential: sequentialSchema.optional(),
+        counts: countsSchema.optional(),
+        /** The sequential test on `counts`; on by default whenever counts exist, `false` turns it off. */
+        sequential: z.union([sequentialSchema, z.literal(false)]).optional(),
       })
       .optional(),
     hooks: z
@@ -135,7 +156,9 @@ export const rolloutSchema = z
     if (
       config.router.provider !== 'local' &&
       (config.analysis?.checks.length ?? 0) === 0 &&
-      !config.analysis?.sequential
+      !config.analysis?.sequential &&
+      // A preset or counts bring the sequential test on by default.
+      !((config.analysis?.preset || config.analysis?.counts) && config.analysis?.sequential !== false)
     ) {
       ctx.addIssue({
         code: 'custom',
@@ -150,3 +173,4 @@ export type RolloutConfig = z.infer<typeof rolloutSchema>;
 export type RouterConfig = z.infer<typeof routerSchema>;
 export type HookConfig = z.infer<typeof hook>;
 export type SequentialConfig = z.infer<typeof sequentialSchema>;
+export type CountsConfig = z.infer<typeof countsSchema>;

@@ -22,6 +22,8 @@ export interface RolloutState {
   /** RFC 3339. */
   startedAt: string;
   phase: RolloutPhase;
+  /** The router config as JSON, so a janitor can restore traffic without the rollout file. */
+  router: string;
 }
 
 export const ROLLOUT_ANNOTATIONS = {
@@ -31,6 +33,7 @@ export const ROLLOUT_ANNOTATIONS = {
   runId: 'glidepath.dev/run-id',
   startedAt: 'glidepath.dev/started-at',
   phase: 'glidepath.dev/phase',
+  router: 'glidepath.dev/router',
 } as const;
 
 const PHASES: readonly RolloutPhase[] = [
@@ -51,6 +54,7 @@ export function rolloutStateAnnotations(state: Partial<RolloutState>): Record<st
   if (state.runId !== undefined) out[ROLLOUT_ANNOTATIONS.runId] = state.runId;
   if (state.startedAt !== undefined) out[ROLLOUT_ANNOTATIONS.startedAt] = state.startedAt;
   if (state.phase !== undefined) out[ROLLOUT_ANNOTATIONS.phase] = state.phase;
+  if (state.router !== undefined) out[ROLLOUT_ANNOTATIONS.router] = state.router;
   return out;
 }
 
@@ -70,5 +74,7 @@ export function readRolloutState(annotations: Record<string, string> | undefined
   if (startedAt && !Number.isNaN(Date.parse(startedAt))) state.startedAt = startedAt;
   const phase = a[ROLLOUT_ANNOTATIONS.phase];
   if (phase && (PHASES as readonly string[]).includes(phase)) state.phase = phase as RolloutPhase;
+  const router = a[ROLLOUT_ANNOTATIONS.router];
+  if (router) state.router = router;
   return state;
 }

@@ -60,3 +60,25 @@ export interface RouterContext {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
+
+/** Throws unless `weights` are whole percentages from 0 to 100 that sum to 100. */
+export function assertWeights(weights: Weights): void {
+  const { primary, canary } = weights;
+  const whole = (n: number) => Number.isInteger(n) && n >= 0 && n <= 100;
+  if (!whole(primary) || !whole(canary) || primary + canary !== 100) {
+    throw new RangeError(
+      `expected whole percentages from 0 to 100 that sum to 100, got primary ${primary} and canary ${canary}`,
+    );
+  }
+}
+
+/**
+ * Percentages from the relative weights a mesh stores (Istio since 1.15, Gateway API and SMI
+ * treat weights as proportions), rounded so they still sum to 100; undefined when both are 0.
+ */
+export function weightsFromRelative(primary: number, canary: number): Weights | undefined {
+  const total = primary + canary;
+  if (!(total > 0)) return undefined;
+  const canaryPercent = Math.round((canary / total) * 100);
+  return { primary: 100 - canaryPercent, canary: canaryPercent };
+}

@@ -45,7 +45,10 @@ describe('scrape source against real prom-client services', () => {
     });
     await source.scrape();
     loads = [startLoad(stable.url, 200), startLoad(canary.url, 200)];
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Enough requests that the 1 % service has failed a few times, however slow the machine.
+    const deadline = Date.now() + 15_000;
+    while (loads.some((load) => load.sent() < 400) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     for (const load of loads) await load.stop();
     clock = 10_000;
   });

@@ -1,0 +1,239 @@
+import { readFileSync } from 'node:fs';
+import { preset } from '../analysis/presets.js';
+import { parseDuration } from './duration.js';
+import { type ConfigProblem, ConfigurationError } from './errors.js';
+import type { NoDataPolicy } from './gate.js';
+import type { SourceLocation } from './gate-definition.js';
+import {
+  type CountsConfig,
+  type HookConfig,
+  type RolloutConfig,
+  rolloutSchema,
+  SEQUENTIAL_DEFAULTS,
+  type SequentialConfig,
+} from './rollout.js';
+import { schemaProblems } from './schema-problems.js';
+import type { SourceConfig } from './source.js';
+import { renderQuery, type TemplateValues } from './template.js';
+import { parseYamlDocuments } from './yaml-document.js';
+
+export type Track = 'stable' | 'canary';
+export type HookPhase = 'pre-rollout' | 'rollout' | 'post-rollout' | 'rollback';
+
+export interface RolloutCheck {
+  name: string;
+  query: string;
+  min?: number;
+  max?: number;
+  warn?: { min?: number; max?: number };
+  onNoData: NoDataPolicy;
+  window: string;
+  compare?: {
+    tolerance: number;
+    slack: number;
+    test?: 'two-proportion' | 'mann-whitney';
+    alpha?: number;
+    minSamples?: number;
+  };
+  location: SourceLocation;
+}
+
+export interface HookSpec {
+  url: string;
+  timeoutMs: number;
+  gating: boolean;
+  headers: Record<string, string>;
+}
+
+/** A rollout config with every default resolved and every query checked: what the engine runs. */
+export interface RolloutSpec {
+  file: string;
+  config: RolloutConfig;
+  service: string;
+  namespace: string;
+  steps: number[];
+  intervalMs: number;
+  checkIntervalMs: number;
+  readyTimeoutMs: number;
+  noDataDeadlineMs: number;
+  source?: SourceConfig;
+  window: string;
+  vars: Record<string, string>;
+  checks: RolloutCheck[];
+  counts?: CountsConfig;
+  sequential?: SequentialConfig & { minSoakMs: number };
+  hooks: Partial<Record<HookPhase, HookSpec>>;
+}
+
+export function loadRolloutFile(file: string, defaults: { namespace?: string } = {}): RolloutSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigurationError([
+      { field: 'config', message: `cannot read the rollout config "${file}": check the path` },
+    ]);
+  }
+  return loadRolloutText(text, file, defaults);
+}
+
+export function loadRolloutText(
+  text: string,
+  file: string,
+  defaults: { namespace?: string } = {},
+): RolloutSpec {
+  const documents = parseYamlDocuments(text, file);
+  if (documents.length !== 1) {
+    throw new ConfigurationError([
+      { file, message: `must hold exactly one rollout document (found ${documents.length})` },
+    ]);
+  }
+  const document = documents[0] as (typeof documents)[number];
+  const parsed = rolloutSchema.safeParse(document.value, { reportInput: true });
+  if (!parsed.success) throw new ConfigurationError(schemaProblems(parsed.error, document));
+  const config = parsed.data;
+  const analysis = config.analysis ?? { checks: [] };
+  const intervalMs = parseDuration(config.interval) as number;
+  const window = analysis.window ?? config.interval;
+  const presetAnalysis = analysis.preset ? preset(analysis.preset) : undefined;
+
+  const checks: RolloutCheck[] = [
+    ...(presetAnalysis?.checks ?? []).map((check) => ({
+      ...check,
+      onNoData: 'fail' as const,
+      window,
+      location: { file, line: document.positionOf(['analysis', 'preset'])?.line, field: 'analysis.preset' },
+    })),
+    ...analysis.checks.map((check, i) => ({
+      ...check,
+      window: check.window ?? window,
+      compare: check.compare
+        ? {
+            tolerance: check.compare.tolerance ?? 1,
+            slack: check.compare.slack ?? 0,
+            test: check.compare.test,
+            alpha: check.compare.alpha,
+            minSamples: check.compare.minSamples,
+          }
+        : undefined,
+      location: {
+        file,
+        line: document.positionOf(['analysis', 'checks', i])?.line,
+        field: `analysis.checks[${i}]`,
+      },
+    })),
+  ];
+  const counts = analysis.counts ?? presetAnalysis?.counts;
+  const sequentialConfig =
+    analysis.sequential === false
+      ? undefined
+      : (analysis.sequential ?? (counts ? { ...SEQUENTIAL_DEFAULTS } : undefined));
+  const spec: RolloutSpec = {
+    file,
+    config,
+    service: config.service,
+    namespace: config.namespace ?? defaults.namespace ?? 'default',
+    steps: config.steps,
+    intervalMs,
+    // Every 10 s by default: each tick is a chance for the sequential test to
+    // stop a bad canary, and a tick costs a few queries.
+    checkIntervalMs: config.checkInterval
+      ? (parseDuration(config.checkInterval) as number)
+      : Math.max(1_000, Math.min(10_000, intervalMs / 4)),
+    readyTimeoutMs: parseDuration(config.readyTimeout) as number,
+    noDataDeadlineMs: config.noDataDeadline
+      ? (parseDuration(config.noDataDeadline) as number)
+      : intervalMs * 2,
+    source: analysis.source,
+    window,
+    vars: config.vars ?? {},
+    checks,
+    counts,
+    sequential: sequentialConfig
+      ? {
+          ...sequentialConfig,
+          minSoakMs: sequentialConfig.minSoak
+            ? (parseDuration(sequentialConfig.minSoak) as number)
+            : // Two checks at each weight before the sequential test may advance it.
+              Math.min(intervalMs, 20_000),
+        }
+      : undefined,
+    hooks: Object.fromEntries(
+      Object.entries(config.hooks ?? {}).map(([phase, hook]) => [
+        phase,
+        normalizeHook(hook as HookConfig, phase as HookPhase),
+      ]),
+    ),
+  };
+  validateQueries(spec, document.positionOf.bind(document));
+  return spec;
+}
+
+function normalizeHook(hook: HookConfig, phase: HookPhase): HookSpec {
+  const object = typeof hook === 'string' ? { url: hook } : hook;
+  return {
+    url: object.url,
+    timeoutMs: 'timeout' in object && object.timeout ? (parseDuration(object.timeout) as number) : 30_000,
+    // A rollback hook only informs: nothing can stop a rollback.
+    gating: phase === 'rollback' ? false : 'gating' in object ? (object.gating ?? true) : true,
+    headers: ('headers' in object ? object.headers : undefined) ?? {},
+  };
+}
+
+/** The template values of one track at one moment of the rollout. */
+export function templateValues(
+  spec: RolloutSpec,
+  track: Track,
+  window: string,
+  since: string,
+): TemplateValues {
+  return {
+    ...spec.vars,
+    service: spec.service,
+    namespace: spec.namespace,
+    track,
+    workload: `${spec.service}-${track === 'stable' ? 'primary' : 'canary'}`,
+    window,
+    since,
+  };
+}
+
+/** Renders every query for both tracks now, so a bad template fails before the first write. */
+function validateQueries(
+  spec: RolloutSpec,
+  positionOf: (path: Array<string | number>) => { line: number } | undefined,
+): void {
+  const problems: ConfigProblem[] = [];
+  const tryRender = (query: string, where: Omit<ConfigProblem, 'message'>, window: string) => {
+    for (const track of ['stable', 'canary'] as const) {
+      try {
+        renderQuery(query, templateValues(spec, track, window, window), where);
+      } catch (e: unknown) {
+        if (!(e instanceof ConfigurationError)) throw e;
+        problems.push(...e.problems);
+        return;
+      }
+    }
+  };
+  for (const check of spec.checks) {
+    tryRender(
+      check.query,
+      { file: spec.file, line: check.location.line, field: `${check.location.field}.query` },
+      check.window,
+    );
+  }
+  if (spec.counts) {
+    for (const key of ['errors', 'requests'] as const) {
+      tryRender(
+        spec.counts[key],
+        {
+          file: spec.file,
+          line: positionOf(['analysis', 'counts', key])?.line,
+          field: `analysis.counts.${key}`,
+        },
+        spec.window,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+}

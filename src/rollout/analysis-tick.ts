@@ -1,0 +1,268 @@
+import type { CheckResult } from '../analysis/check-result.js';
+import {
+  type ComparisonVerdict,
+  compareErrorRates,
+  compareLatencies,
+  compareRelative,
+  type TrackCounts,
+} from '../analysis/compare.js';
+import { evaluateCheck } from '../analysis/gate.js';
+import { createSprt, type SprtState, type SprtTick, updateSprt } from '../analysis/sequential.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
+import type { RolloutCheck, RolloutSpec, Track } from '../config/load-rollout.js';
+import { templateValues } from '../config/load-rollout.js';
+import { renderQuery } from '../config/template.js';
+import type { MetricsSource } from '../metrics/source.js';
+
+/** What one check found at one tick, with the numbers behind it. */
+export interface CheckOutcome {
+  name: string;
+  /** pass / fail decide; hold waits for data (never passes on it). */
+  decision: 'pass' | 'fail' | 'hold';
+  canary: CheckResult;
+  primaryValue?: number;
+  comparison?: { rule: string; verdict: ComparisonVerdict; reason: string; details?: unknown };
+  reason: string;
+}
+
+export interface TickOutcome {
+  at: string;
+  /** fail: roll back now; hold: missing data; advance: the evidence is in (SPRT accepted); continue: keep soaking. */
+  decision: 'fail' | 'hold' | 'advance' | 'continue';
+  reason: string;
+  checks: CheckOutcome[];
+  sequential?: SprtTick;
+}
+
+/**
+ * Evaluates the analysis of one step at one moment: threshold checks on the
+ * canary, comparisons against the primary over the same window, and the
+ * sequential test on cumulative error counts since the canary started.
+ */
+export class AnalysisRun {
+  private sprt: SprtState | undefined;
+
+  constructor(
+    private readonly spec: RolloutSpec,
+    private readonly source: MetricsSource,
+    private readonly startedAt: number,
+  ) {
+    const sequential = spec.sequential;
+    if (sequential && spec.counts) {
+      this.sprt = createSprt({
+        alpha: sequential.alpha,
+        beta: sequential.beta,
+        multiplier: sequential.multiplier,
+        baseline: sequential.p0 !== undefined ? { kind: 'fixed', p0: sequential.p0 } : { kind: 'primary' },
+      });
+    }
+  }
+
+  async tick(now: number): Promise<TickOutcome> {
+    const at = new Date(now);
+    const since = formatDuration(Math.max(1_000, now - this.startedAt));
+    const checks: CheckOutcome[] = [];
+    for (const check of this.spec.checks) checks.push(await this.evaluate(check, at, since));
+
+    let sequential: SprtTick | undefined;
+    let sequentialError: string | undefined;
+    if (this.sprt && this.spec.counts) {
+      try {
+        const canary = await this.counts('canary', at, since);
+        const primary =
+          this.spec.sequential?.p0 === undefined ? await this.counts('stable', at, since) : undefined;
+        if (canary && (primary || this.spec.sequential?.p0 !== undefined)) {
+          this.sprt = updateSprt(this.sprt, { canary, primary });
+          sequential = this.sprt.last;
+        }
+      } catch (e: unknown) {
+        sequentialError = e instanceof Error ? e.message : String(e);
+      }
+    }
+
+    const failed = checks.filter((c) => c.decision === 'fail');
+    if (failed.length > 0) {
+      return {
+        at: at.toISOString(),
+        decision: 'fail',
+        reason: failed.map((c) => `${c.name}: ${c.reason}`).join('; '),
+        checks,
+        sequential,
+      };
+    }
+    if (sequentialError) {
+      return {
+        at: at.toISOString(),
+        decision: 'fail',
+        reason: `sequential test: ${sequentialError}; failing closed`,
+        checks,
+        sequential,
+      };
+    }
+    if (sequential?.decision === 'reject-h0') {
+      return {
+        at: at.toISOString(),
+        decision: 'fail',
+        reason: `sequential test: canary error rate ${sequential.errors}/${sequential.requests} is above ${(sequential.p1 * 100).toPrecision(3)} % with log-likelihood ratio ${sequential.llr.toFixed(2)} ≥ ${sequential.upper.toFixed(2)}`,
+        checks,
+        sequential,
+      };
+    }
+    const held = checks.filter((c) => c.decision === 'hold');
+    if (held.length > 0) {
+      return {
+        at: at.toISOString(),
+        decision: 'hold',
+        reason: held.map((c) => `${c.name}: ${c.reason}`).join('; '),
+        checks,
+        sequential,
+      };
+    }
+    if (sequential?.decision === 'accept-h0') {
+      return {
+        at: at.toISOString(),
+        decision: 'advance',
+        reason: `sequential test: canary error rate is at most ${(sequential.p0 * 100).toPrecision(3)} % (log-likelihood ratio ${sequential.llr.toFixed(2)} ≤ ${sequential.lower.toFixed(2)})`,
+        checks,
+        sequential,
+      };
+    }
+    if (this.sprt && !sequential) {
+      return {
+        at: at.toISOString(),
+        decision: 'hold',
+        reason: 'sequential test: no request counts yet',
+        checks,
+      };
+    }
+    return { at: at.toISOString(), decision: 'continue', reason: 'all checks pass', checks, sequential };
+  }
+
+  private render(query: string, track: Track, window: string, since: string): string {
+    return renderQuery(query, templateValues(this.spec, track, window, since));
+  }
+
+  private async counts(track: Track, at: Date, since: string): Promise<TrackCounts | undefined> {
+    const counts = this.spec.counts as NonNullable<RolloutSpec['counts']>;
+    const read = async (query: string) => {
+      const samples = await this.source.query(this.render(query, track, this.spec.window, since), at);
+      if (samples.length === 0) return undefined;
+      if (samples.length > 1)
+        throw new Error(
+          `the counts query for ${track} returned ${samples.length} series: aggregate it with sum()`,
+        );
+      const value = (samples[0] as { value: number }).value;
+      return Number.isFinite(value) ? value : undefined;
+    };
+    const requests = await read(counts.requests);
+    if (requests === undefined) return undefined;
+    const errors = (await read(counts.errors)) ?? 0;
+    // increase() extrapolates, so counts come back fractional; the tests need whole events.
+    return { errors: Math.round(Math.min(errors, requests)), requests: Math.round(requests) };
+  }
+
+  private async evaluate(check: RolloutCheck, at: Date, since: string): Promise<CheckOutcome> {
+    const planned = (track: Track) => ({
+      gate: 'analysis',
+      check: { ...check, location: check.location },
+      query: this.render(check.query, track, check.window, since),
+      window: check.window,
+      source: { provider: 'prometheus' as const, address: 'http://unused' },
+    });
+    const canary = await evaluateCheck(planned('canary'), this.source, at);
+    const hasBounds = check.min !== undefined || check.max !== undefined;
+    const outcome = (
+      decision: CheckOutcome['decision'],
+      reason: string,
+      extra: Partial<CheckOutcome> = {},
+    ): CheckOutcome => ({
+      name: check.name,
+      decision,
+      canary,
+      reason,
+      ...extra,
+    });
+    if (canary.status === 'error') return outcome('fail', canary.reason);
+    if (canary.status === 'no-data') {
+      if (check.onNoData === 'pass') return outcome('pass', canary.reason);
+      return outcome('hold', canary.reason);
+    }
+    if (hasBounds && canary.status === 'fail') return outcome('fail', canary.reason);
+    if (!check.compare) return outcome('pass', canary.reason);
+
+    const primary = await evaluateCheck(planned('stable'), this.source, at);
+    if (primary.status === 'error') return outcome('fail', `primary: ${primary.reason}`);
+    if (primary.value === undefined) return outcome('hold', `primary: ${primary.reason}`);
+    const relative = compareRelative({
+      canary: canary.value as number,
+      primary: primary.value,
+      tolerance: check.compare.tolerance,
+      slack: check.compare.slack,
+    });
+    if (relative.verdict === 'fail') {
+      return outcome('fail', relative.reason, {
+        primaryValue: primary.value,
+        comparison: { rule: 'relative', verdict: 'fail', reason: relative.reason, details: relative },
+      });
+    }
+    if (check.compare.test === 'two-proportion') {
+      const [canaryCounts, primaryCounts] = [
+        await this.counts('canary', at, check.window),
+        await this.counts('stable', at, check.window),
+      ];
+      if (!canaryCounts || !primaryCounts)
+        return outcome('hold', 'no request counts yet for the two-proportion test', {
+          primaryValue: primary.value,
+        });
+      const test = compareErrorRates({
+        canary: canaryCounts,
+        primary: primaryCounts,
+        alpha: check.compare.alpha,
+        minRequests: check.compare.minSamples,
+      });
+      return this.fromVerdict(outcome, test.verdict, test.reason, primary.value, test);
+    }
+    if (check.compare.test === 'mann-whitney') {
+      const windowMs = parseDuration(check.window) as number;
+      const range = {
+        start: new Date(at.getTime() - windowMs),
+        end: at,
+        stepSeconds: Math.max(1, Math.round(windowMs / 60_000)),
+      };
+      const points = async (track: Track) =>
+        (await this.source.queryRange(this.render(check.query, track, check.window, since), range))
+          .flatMap((s) => s.points.map(([, v]) => v))
+          .filter(Number.isFinite);
+      const test = compareLatencies({
+        canary: await points('canary'),
+        primary: await points('stable'),
+        alpha: check.compare.alpha,
+        minSamples: check.compare.minSamples,
+      });
+      return this.fromVerdict(outcome, test.verdict, test.reason, primary.value, test);
+    }
+    return outcome('pass', relative.reason, {
+      primaryValue: primary.value,
+      comparison: { rule: 'relative', verdict: 'pass', reason: relative.reason, details: relative },
+    });
+  }
+
+  private fromVerdict(
+    outcome: (
+      decision: CheckOutcome['decision'],
+      reason: string,
+      extra?: Partial<CheckOutcome>,
+    ) => CheckOutcome,
+    verdict: ComparisonVerdict,
+    reason: string,
+    primaryValue: number,
+    details: { rule: string },
+  ): CheckOutcome {
+    // Too few samples is "inconclusive": hold for more data, never pass on it.
+    const decision = verdict === 'inconclusive' ? 'hold' : verdict;
+    return outcome(decision, reason, {
+      primaryValue,
+      comparison: { rule: details.rule, verdict, reason, details },
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
+import { parseYamlDocuments } from '../config/yaml-document.js';
+
+/**
+ * Finds the service's Deployment in a manifest file (kustomize or helm output
+ * may hold many objects) and checks it against the official schema before
+ * anything is sent to the cluster.
+ */
+export function readDeploymentManifest(text: string, file: string, service: string): V1Deployment {
+  const documents = parseYamlDocuments(text, file);
+  const deployments = documents.filter((d) => (d.value as { kind?: unknown } | null)?.kind === 'Deployment');
+  const named = deployments.filter(
+    (d) => (d.value as { metadata?: { name?: unknown } }).metadata?.name === service,
+  );
+  const chosen = named[0] ?? (deployments.length === 1 ? deployments[0] : undefined);
+  if (!chosen) {
+    const found = deployments
+      .map((d) => (d.value as { metadata?: { name?: string } }).metadata?.name)
+      .join(', ');
+    throw new ConfigurationError([
+      {
+        file,
+        field: 'manifest',
+        message: `holds no Deployment named "${service}"${found ? ` (found: ${found})` : ' (no Deployment at all)'}: point manifest at the rendered manifest of the service, or set service to the Deployment's name`,
+      },
+    ]);
+  }
+  const problems: ConfigProblem[] = [];
+  try {
+    new Deployment(chosen.value as ConstructorParameters<typeof Deployment>[0]).validate();
+  } catch (e: unknown) {
+    const errors = (e as { errors?: Array<{ instancePath?: string; message?: string }> }).errors ?? [];
+    for (const error of errors.length > 0 ? errors : [{ message: (e as Error).message }]) {
+      const path = (error.instancePath ?? '')
+        .split('/')
+        .filter(Boolean)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+      const at = chosen.positionOf(path);
+      problems.push({
+        file,
+        line: at?.line,
+        column: at?.column,
+        field: path.join('.') || 'manifest',
+        message: `${error.message ?? 'is invalid'} (Kubernetes Deployment schema)`,
+      });
+    }
+  }
+  const deployment = chosen.value as V1Deployment;
+  const containers = deployment.spec?.template?.spec?.containers ?? [];
+  if (problems.length === 0 && containers.length === 0)
+    problems.push({ file, field: 'spec.template.spec.containers', message: 'has no container to update' });
+  const matchLabels = deployment.spec?.selector?.matchLabels ?? {};
+  const podLabels = deployment.spec?.template?.metadata?.labels ?? {};
+  for (const [key, value] of Object.entries(matchLabels)) {
+    if (podLabels[key] !== value) {
+      problems.push({
+        file,
+        field: 'spec.selector.matchLabels',
+        message: `selects ${key}=${value} but the pod template's labels do not carry it: the Deployment would select no pods`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return deployment;
+}
+
+/** `name@sha256:<64 hex>` or `name:tag@sha256:…`: a canary runs exactly the image that was built and tested. */
+export function checkImageReference(image: string): ConfigProblem | undefined {
+  if (/^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/.test(image))
+    return undefined;
+  return {
+    field: 'image',
+    message: `"${image}" is not pinned by digest: give name@sha256:<digest> (the build action's image output); a tag can move while the canary runs`,
+  };
+}

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
+import { loadRolloutFile, type RolloutSpec } from '../config/load-rollout.js';
+import { contextNamespace, type KubeClients, loadKubeConfig, makeKubeClients } from '../kube/client.js';
+import { LeaseLock, runHolderIdentity, runIdentityFromEnv } from '../kube/lease.js';
+import { createRouter } from '../mesh/registry.js';
+import type { TrafficRouter } from '../mesh/router.js';
+import { createMetricsSource } from '../metrics/registry.js';
+import type { MetricsSource } from '../metrics/source.js';
+import { KubeWorkloads } from './kube-workloads.js';
+import { LeaseRolloutLock } from './lease-lock.js';
+import { checkImageReference, readDeploymentManifest } from './manifest.js';
+
+export interface RolloutInputs {
+  config: string;
+  manifest: string;
+  image: string;
+  kubeconfig?: string;
+  env?: Record<string, string | undefined>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Wait this long for another run's lock before giving up (default: fail at once). */
+  lockWaitMs?: number;
+  pollMs?: number;
+}
+
+export interface PreparedRollout {
+  spec: RolloutSpec;
+  kube: KubeClients;
+  router: TrafficRouter;
+  workloads: KubeWorkloads;
+  lock: LeaseRolloutLock;
+  leaseLock: LeaseLock;
+  metrics: MetricsSource;
+  holder: string;
+}
+
+/**
+ * Reads and checks everything a Kubernetes rollout needs (config, manifest,
+ * image, kubeconfig, metrics source), reporting every problem at once; it
+ * writes nothing.
+ */
+export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
+  const env = inputs.env ?? process.env;
+  const problems: ConfigProblem[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e: unknown) {
+      if (!(e instanceof ConfigurationError)) throw e;
+      problems.push(...e.problems);
+      return undefined;
+    }
+  };
+  const kubeConfig = collect(() => loadKubeConfig({ kubeconfig: inputs.kubeconfig, env }));
+  const spec = collect(() =>
+    loadRolloutFile(inputs.config, { namespace: kubeConfig ? contextNamespace(kubeConfig) : undefined }),
+  );
+  const manifestText = collect(() => {
+    try {
+      return readFileSync(inputs.manifest, 'utf8');
+    } catch {
+      throw new ConfigurationError([
+        {
+          field: 'manifest',
+          message: `cannot read "${inputs.manifest}": give the path of the rendered Deployment manifest`,
+        },
+      ]);
+    }
+  });
+  const manifest =
+    spec && manifestText !== undefined
+      ? collect(() => readDeploymentManifest(manifestText, inputs.manifest, spec.service))
+      : undefined;
+  const imageProblem = checkImageReference(inputs.image);
+  if (imageProblem) problems.push(imageProblem);
+  if (spec && spec.config.router.provider === 'local') {
+    problems.push({
+      file: spec.file,
+      field: 'router.provider',
+      message: '"local" is the playground\'s router; in a cluster use istio, gateway-api or smi',
+    });
+  }
+  if (spec && !spec.source) {
+    problems.push({
+      file: spec.file,
+      field: 'analysis.source',
+      message:
+        "is required: where the canary's metrics come from, e.g. { provider: prometheus, address: https://prometheus.example }",
+    });
+  }
+  const metrics = spec?.source
+    ? collect(() => createMetricsSource(spec.source as NonNullable<RolloutSpec['source']>, { env }))
+    : undefined;
+  if (problems.length > 0 || !spec || !kubeConfig || !manifest || !metrics) {
+    void metrics?.close?.();
+    throw new ConfigurationError(problems);
+  }
+  const kube = makeKubeClients(kubeConfig);
+  const identity = runIdentityFromEnv(env);
+  const holder = identity ? runHolderIdentity(identity) : `local/${process.pid}/${Date.now()}`;
+  const router = createRouter(spec.config.router, {
+    target: { service: spec.service, namespace: spec.namespace },
+    kube,
+    sleep: inputs.sleep,
+    now: inputs.now,
+  });
+  const workloads = new KubeWorkloads({
+    kube,
+    service: spec.service,
+    namespace: spec.namespace,
+    manifest,
+    image: inputs.image,
+    readyTimeoutMs: spec.readyTimeoutMs,
+    now: inputs.now,
+    sleep: inputs.sleep,
+    pollMs: inputs.pollMs,
+  });
+  const leaseLock = new LeaseLock(kube.coordination, {
+    namespace: spec.namespace,
+    service: spec.service,
+    holder,
+    now: inputs.now ? () => new Date((inputs.now as () => number)()) : undefined,
+    sleep: inputs.sleep,
+  });
+  return {
+    spec,
+    kube,
+    router,
+    workloads,
+    lock: new LeaseRolloutLock(leaseLock, holder, inputs.lockWaitMs, spec.config.router),
+    leaseLock,
+    metrics,
+    holder,
+  };
+}
