@@ -74003,7 +74003,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1119);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5729);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -74012,7 +74012,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1119:
+/***/ 5729:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -92152,6 +92152,69 @@ class QueryRejectedError extends Error {
     name = 'QueryRejectedError';
 }
 
+;// CONCATENATED MODULE: ./src/analysis/burn-rate.ts
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86_400;
+/** SRE Workbook Table 5-8, pages: 2 % of a 30-day budget in 1 h, 5 % in 6 h. */
+const PAGE_BURN_RATE_RULES = [
+    { severity: 'page', factor: 14.4, longWindowSeconds: HOUR, shortWindowSeconds: 5 * MINUTE },
+    { severity: 'page', factor: 6, longWindowSeconds: 6 * HOUR, shortWindowSeconds: 30 * MINUTE },
+];
+/** SRE Workbook Table 5-8, tickets: 10 % of a 30-day budget in 1 d or in 3 d. */
+const TICKET_BURN_RATE_RULES = [
+    { severity: 'ticket', factor: 3, longWindowSeconds: DAY, shortWindowSeconds: 2 * HOUR },
+    { severity: 'ticket', factor: 1, longWindowSeconds: 3 * DAY, shortWindowSeconds: 6 * HOUR },
+];
+/** burn rate = error ratio / (1 - SLO target); 1 spends the budget exactly over the SLO period. */
+function burnRate(errorRatio, sloTarget) {
+    checkTarget(sloTarget);
+    return errorRatio / (1 - sloTarget);
+}
+/**
+ * Evaluates the rules against counts per window length. `countsFor(seconds)`
+ * returns the errors and requests over the last `seconds` (e.g. from
+ * `increase(...[1h])`), or undefined when there is no data.
+ */
+function evaluateBurnRate(sloTarget, countsFor, rules = PAGE_BURN_RATE_RULES) {
+    checkTarget(sloTarget);
+    const results = rules.map((rule) => {
+        if (!(rule.factor > 0 && rule.shortWindowSeconds > 0 && rule.longWindowSeconds > rule.shortWindowSeconds)) {
+            throw new RangeError(`a burn-rate rule needs factor > 0 and 0 < short window < long window (got ${JSON.stringify(rule)})`);
+        }
+        const long = windowBurn(rule.longWindowSeconds, countsFor(rule.longWindowSeconds), sloTarget, rule.factor);
+        const short = windowBurn(rule.shortWindowSeconds, countsFor(rule.shortWindowSeconds), sloTarget, rule.factor);
+        const noData = long.requests <= 0 || short.requests <= 0;
+        return { ...rule, long, short, fires: long.exceeds && short.exceeds, noData };
+    });
+    const firing = results.filter((r) => r.fires);
+    const severity = firing.some((r) => r.severity === 'page')
+        ? 'page'
+        : firing.length > 0
+            ? 'ticket'
+            : undefined;
+    return {
+        sloTarget,
+        errorBudget: 1 - sloTarget,
+        rules: results,
+        fires: firing.length > 0,
+        ...(severity ? { severity } : {}),
+    };
+}
+function windowBurn(seconds, counts, sloTarget, factor) {
+    const errors = counts?.errors ?? 0;
+    const requests = counts?.requests ?? 0;
+    const errorRatio = requests > 0 ? errors / requests : Number.NaN;
+    const rate = burnRate(errorRatio, sloTarget);
+    // NaN > factor is false: a window without requests never fires.
+    return { seconds, errors, requests, errorRatio, burnRate: rate, exceeds: rate > factor };
+}
+function checkTarget(sloTarget) {
+    if (!(sloTarget > 0 && sloTarget < 1)) {
+        throw new RangeError(`the SLO target must be a ratio between 0 and 1, e.g. 0.999 (got ${sloTarget})`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/analysis/threshold.ts
 /** Pass inside [min, max]; warn inside it but outside the tighter warn band; fail outside it. */
 function judgeValue(value, bound, warnBand) {
@@ -92201,7 +92264,125 @@ function verdictOf(status, policy) {
     return status;
 }
 
+;// CONCATENATED MODULE: ./src/analysis/burn-rate-check.ts
+
+
+
+
+
+/** `page` judges by the page rules; `ticket` adds the slower ticket rules, which only warn. */
+function burnRateRulesFor(severity) {
+    return severity === 'ticket' ? [...PAGE_BURN_RATE_RULES, ...TICKET_BURN_RATE_RULES] : PAGE_BURN_RATE_RULES;
+}
+/** A check's `burnRate:` block with its severity turned into rules. */
+function burnRateDefinition(config) {
+    return {
+        target: config.target,
+        errors: config.errors,
+        total: config.total,
+        rules: burnRateRulesFor(config.severity),
+    };
+}
+/**
+ * Renders both queries for every window the rules use, so a bad template
+ * fails at planning, before anything is sent. `where` names the check's
+ * field (e.g. `spec.checks[0]`).
+ */
+function planBurnRate(definition, values, where) {
+    const seconds = [
+        ...new Set(definition.rules.flatMap((r) => [r.shortWindowSeconds, r.longWindowSeconds])),
+    ].sort((a, b) => a - b);
+    const windows = seconds.map((s) => {
+        const window = formatDuration(s * 1000);
+        const render = (key) => renderQuery(definition[key], { ...values, window }, { ...where, field: `${where.field}.burnRate.${key}` });
+        return { seconds: s, window, errors: render('errors'), total: render('total') };
+    });
+    return { target: definition.target, rules: definition.rules, windows };
+}
+/** Every query a burn-rate check sends, one per line, for the report. */
+function burnRateQueries(planned) {
+    return planned.windows
+        .flatMap((w) => [`# errors over ${w.window}`, w.errors, `# total over ${w.window}`, w.total])
+        .join('\n');
+}
+/** Reads the counts of every window at `at`, then applies the rules. */
+async function measureBurnRate(planned, source, at) {
+    const counts = new Map();
+    for (const w of planned.windows) {
+        const total = one(await source.query(w.total, at), `total over ${w.window}`);
+        if (total === undefined || total <= 0) {
+            counts.set(w.seconds, undefined);
+            continue;
+        }
+        // A service with no failures often has no failure series at all: no series means no errors.
+        const errors = one(await source.query(w.errors, at), `errors over ${w.window}`) ?? 0;
+        counts.set(w.seconds, { errors: Math.min(errors, total), requests: total });
+    }
+    return evaluateBurnRate(planned.target, (seconds) => counts.get(seconds), planned.rules);
+}
+function one(samples, what) {
+    if (samples.length > 1) {
+        throw new QueryRejectedError(`the burn-rate query for ${what} returned ${samples.length} series where one number is needed: aggregate it with sum(...)`);
+    }
+    const value = samples[0]?.value;
+    return value !== undefined && Number.isFinite(value) ? value : undefined;
+}
+/**
+ * A page rule firing fails; only ticket rules firing warns; no rule with
+ * data anywhere is no data (the check's onNoData decides). A rule whose
+ * windows lack data cannot fire, and the report says so.
+ */
+function judgeBurnRate(result) {
+    const record = {
+        target: result.sloTarget,
+        errorBudget: result.errorBudget,
+        rules: result.rules.map((r) => ({
+            severity: r.severity,
+            factor: r.factor,
+            long: windowRecord(r.long),
+            short: windowRecord(r.short),
+            fired: r.fires,
+            noData: r.noData,
+        })),
+    };
+    const describe = (r, verb) => `burn rate ${rate(r.long.burnRate)} over ${r.long.window} and ${rate(r.short.burnRate)} over ${r.short.window} ${verb} ${format(r.factor)}x (${r.severity})`;
+    const fired = record.rules.filter((r) => r.fired);
+    if (fired.length > 0) {
+        return {
+            status: result.severity === 'page' ? 'fail' : 'warn',
+            reason: fired.map((r) => describe(r, '>')).join('; '),
+            record,
+        };
+    }
+    const withData = record.rules.filter((r) => !r.noData);
+    if (withData.length === 0) {
+        return {
+            status: 'no-data',
+            reason: `no events in any burn-rate window (${[...new Set(record.rules.flatMap((r) => [r.short.window, r.long.window]))].join(', ')})`,
+            record,
+        };
+    }
+    const missing = record.rules.filter((r) => r.noData);
+    return {
+        status: 'pass',
+        reason: `no burn-rate rule fires against SLO ${format(result.sloTarget)}: ${withData.map((r) => describe(r, 'not both >')).join('; ')}${missing.length > 0 ? `; no data for ${missing.map((r) => `${r.long.window}/${r.short.window}`).join(', ')}` : ''}`,
+        record,
+    };
+}
+function windowRecord(w) {
+    return {
+        window: formatDuration(w.seconds * 1000),
+        errors: w.errors,
+        total: w.requests,
+        burnRate: Number.isFinite(w.burnRate) ? w.burnRate : null,
+    };
+}
+function rate(value) {
+    return value === null ? 'n/a' : `${Number(value.toPrecision(3))}x`;
+}
+
 ;// CONCATENATED MODULE: ./src/analysis/gate.ts
+
 
 
 
@@ -92233,17 +92414,21 @@ function planGates(gates, options) {
                 line: check.location.line,
                 field: `${check.location.field}.query`,
             };
+            const values = { ...gate.vars, ...options.vars, window };
             try {
-                const query = renderQuery(check.query, { ...gate.vars, ...options.vars, window }, where);
-                if (check.fractionOf && source.provider === 'scrape') {
+                const query = check.query === undefined ? undefined : renderQuery(check.query, values, where);
+                const burnRate = check.burnRate
+                    ? planBurnRate(check.burnRate, values, { ...where, field: check.location.field })
+                    : undefined;
+                if ((check.fractionOf || burnRate) && source.provider === 'scrape') {
                     throw new ConfigurationError([
                         {
                             ...where,
-                            message: 'threshold objectives need range queries, which the scrape source cannot answer: use a Prometheus source',
+                            message: 'threshold objectives and burn rates need range queries, which the scrape source cannot answer: use a Prometheus source',
                         },
                     ]);
                 }
-                planned.push({ gate: gate.name, check, query, window, source });
+                planned.push({ gate: gate.name, check, query, burnRate, window, source });
             }
             catch (e) {
                 if (!(e instanceof ConfigurationError))
@@ -92293,7 +92478,7 @@ async function evaluateCheck(item, source, at) {
         fractionOf: check.fractionOf,
         onNoData: check.onNoData,
         window: item.window,
-        query: item.query,
+        query: [item.query, item.burnRate && burnRateQueries(item.burnRate)].filter(Boolean).join('\n'),
         location: check.location,
         evaluatedAt: at.toISOString(),
     };
@@ -92304,23 +92489,54 @@ async function evaluateCheck(item, source, at) {
         reason,
         value,
     });
+    if (!item.burnRate)
+        return evaluateValue(item, item.query, source, at, finish);
+    let burn;
+    try {
+        burn = judgeBurnRate(await measureBurnRate(item.burnRate, source, at));
+    }
+    catch (e) {
+        if (e instanceof QueryRejectedError)
+            return finish('error', e.message);
+        if (e instanceof Error)
+            return finish('error', `${e.message}; failing closed`);
+        throw e;
+    }
+    const burnResult = (status, reason, value) => ({
+        ...finish(status, reason, value),
+        burnRate: burn.record,
+    });
+    if (item.query === undefined) {
+        return burnResult(burn.status, burn.status === 'no-data' ? `no data: ${burn.reason}; ${noDataText(check.onNoData)}` : burn.reason);
+    }
+    // Both a bound and a burn rate: the worse finding decides, and the reason gives both.
+    const value = await evaluateValue(item, item.query, source, at, finish);
+    const status = [value.status, burn.status].sort((a, b) => SEVERITY[b] - SEVERITY[a])[0];
+    return burnResult(status, `${value.reason}; ${burn.reason}`, value.value);
+}
+const SEVERITY = { pass: 0, warn: 1, 'no-data': 2, fail: 3, error: 4 };
+function noDataText(policy) {
+    return {
+        fail: 'the check fails',
+        pass: 'the check passes (onNoData: pass)',
+        inconclusive: 'the check is inconclusive (onNoData: inconclusive)',
+    }[policy];
+}
+async function evaluateValue(item, query, source, at, finish) {
+    const { check } = item;
+    const bound = { min: check.min, max: check.max };
     try {
         const measured = check.fractionOf
-            ? await measureFraction(item, source, at, check.fractionOf)
-            : single(await source.query(item.query, at));
+            ? await measureFraction(item, query, source, at, check.fractionOf)
+            : single(await source.query(query, at));
         if ('missing' in measured) {
-            const policy = {
-                fail: 'the check fails',
-                pass: 'the check passes (onNoData: pass)',
-                inconclusive: 'the check is inconclusive (onNoData: inconclusive)',
-            }[check.onNoData];
-            return finish('no-data', `no data: ${measured.missing}; ${policy}`);
+            return finish('no-data', `no data: ${measured.missing}; ${noDataText(check.onNoData)}`);
         }
-        const judged = judgeValue(measured.value, base.bound, check.warn);
+        const judged = judgeValue(measured.value, bound, check.warn);
         const prefix = check.fractionOf
             ? `${format(measured.value * 100)}% of points ${opText(check.fractionOf.op)} ${format(check.fractionOf.value)}; `
             : '';
-        return finish(judged.status, prefix + (check.fractionOf ? `needs ${formatBand(base.bound)}` : judged.reason), measured.value);
+        return finish(judged.status, prefix + (check.fractionOf ? `needs ${formatBand(bound)}` : judged.reason), measured.value);
     }
     catch (e) {
         if (e instanceof QueryRejectedError)
@@ -92341,10 +92557,10 @@ function single(samples) {
         return { missing: `the query returned ${value} (e.g. 0/0 when there were no requests)` };
     return { value };
 }
-async function measureFraction(item, source, at, objective) {
+async function measureFraction(item, query, source, at, objective) {
     const windowMs = parseDuration(item.window);
     const stepSeconds = Math.max(1, Math.round(windowMs / 1000 / 60));
-    const series = await source.queryRange(item.query, {
+    const series = await source.queryRange(query, {
         start: new Date(at.getTime() - windowMs),
         end: at,
         stepSeconds,
@@ -96127,18 +96343,61 @@ const sourceSchema = discriminatedUnion('provider', [prometheusSourceSchema, scr
 
 const noDataPolicy = schemas_enum(['fail', 'pass', 'inconclusive']);
 const band = strictObject({ min: schemas_number().optional(), max: schemas_number().optional() });
+const WINDOW_PLACEHOLDER = /\{\{\s*window\s*\}\}/;
+const windowedQuery = (what) => schemas_string()
+    .trim()
+    .min(1, `must be a PromQL query counting ${what} over [{{window}}]`)
+    .refine((query) => WINDOW_PLACEHOLDER.test(query), {
+    message: `must use {{window}} (e.g. sum(increase(...[{{window}}]))): the burn rate counts ${what} over several windows (5m, 30m, 1h, 6h, ...)`,
+});
+/**
+ * Error-budget burn rate against an SLO target, judged by the multi-window
+ * rules of the SRE Workbook: page rules (14.4x over 1h and 5m, 6x over 6h
+ * and 30m) fail the check; `severity: ticket` adds the ticket rules (3x over
+ * 1d and 2h, 1x over 3d and 6h), which only warn.
+ */
+const burnRateSchema = strictObject({
+    target: schemas_number()
+        .gt(0, 'must be a fraction between 0 and 1, e.g. 0.999')
+        .lt(1, 'must be a fraction below 1, e.g. 0.999 (not a percentage)'),
+    errors: windowedQuery('failed events'),
+    total: windowedQuery('all events'),
+    severity: schemas_enum(['page', 'ticket']).default('page'),
+});
 /** The fields of a check; rollout configs extend it (with `compare`) and apply the same rules. */
 const checkShape = strictObject({
     name: schemas_string()
         .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, ".", "_" or "-"'),
-    query: schemas_string().trim().min(1, 'must be a PromQL query'),
+    /** Optional only when burnRate is given. */
+    query: schemas_string().trim().min(1, 'must be a PromQL query').optional(),
     min: schemas_number().optional(),
     max: schemas_number().optional(),
     warn: band.optional(),
     onNoData: noDataPolicy.default('fail'),
     window: durationText.optional(),
+    burnRate: burnRateSchema.optional(),
 });
 function refineCheck(check, ctx) {
+    if (check.query === undefined) {
+        if (!check.burnRate) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['query'],
+                message: 'is required: the PromQL query whose value is judged (or give burnRate instead)',
+            });
+            return;
+        }
+        for (const field of ['min', 'max', 'warn', 'compare']) {
+            if (check[field] !== undefined) {
+                ctx.addIssue({
+                    code: 'custom',
+                    path: [field],
+                    message: `judges the value of query, and this check has none: add a query, or remove ${field} and let burnRate judge`,
+                });
+            }
+        }
+        return;
+    }
     if (check.min === undefined && check.max === undefined && check.compare === undefined) {
         ctx.addIssue({
             code: 'custom',
@@ -96294,6 +96553,87 @@ const objective = strictObject({
         }
     }
 });
+/**
+ * OpenSLO v1 AlertCondition (README, "AlertCondition"): `spec.severity`
+ * (required string), `spec.condition` with `kind: burnrate`, `op` (lte, gte,
+ * lt, gt), `threshold`, `lookbackWindow` (duration shorthand) and
+ * `alertAfter` ("the duration the condition needs to be valid for before
+ * alerting, defaults to 0m"). Only inline conditions can be evaluated: a
+ * `conditionRef` names a document the gate has not been given.
+ */
+const alertCondition = strictObject({
+    kind: literal('AlertCondition').optional(),
+    metadata: metadata.optional(),
+    spec: strictObject({
+        description: schemas_string().optional(),
+        severity: schemas_string().min(1, 'is required: page or ticket'),
+        condition: strictObject({
+            kind: schemas_string()
+                .refine((kind) => kind.toLowerCase() === 'burnrate', 'only kind: burnrate is defined by OpenSLO v1')
+                .default('burnrate'),
+            op: schemas_enum(['lte', 'gte', 'lt', 'gt']),
+            threshold: schemas_number().gt(0, 'must be a burn rate above 0, e.g. 14.4'),
+            lookbackWindow: durationText,
+            alertAfter: schemas_string()
+                .refine((text) => /^0+[a-z]*$/.test(text.trim()) || parseDuration(text) !== undefined, 'must be a duration such as 0m, 5m or 1h')
+                .optional(),
+        }),
+    })
+        .optional(),
+    conditionRef: schemas_string().optional(),
+})
+    .superRefine((c, ctx) => {
+    if (c.conditionRef !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['conditionRef'],
+            message: 'conditionRef is not supported: inline the AlertCondition (kind, metadata, spec)',
+        });
+    }
+    else if (!c.spec) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['spec'],
+            message: 'is required: the inline AlertCondition spec',
+        });
+    }
+});
+/** OpenSLO v1 AlertPolicy, inline in an SLO's alertPolicies. */
+const alertPolicy = strictObject({
+    kind: literal('AlertPolicy').optional(),
+    apiVersion: literal('openslo/v1').optional(),
+    metadata: metadata.optional(),
+    spec: strictObject({
+        description: schemas_string().optional(),
+        alertWhenNoData: schemas_boolean().optional(),
+        alertWhenResolved: schemas_boolean().optional(),
+        alertWhenBreaching: schemas_boolean().optional(),
+        conditions: array(alertCondition).min(1, 'needs at least one condition'),
+        // Where a monitoring system would send the alert; a gate reports in its own summary instead.
+        notificationTargets: array(unknown()).optional(),
+    })
+        .optional(),
+    alertPolicyRef: schemas_string().optional(),
+})
+    .superRefine((p, ctx) => {
+    if (p.alertPolicyRef !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['alertPolicyRef'],
+            message: 'alertPolicyRef is not supported: inline the AlertPolicy (kind, metadata, spec)',
+        });
+    }
+    else if (!p.spec) {
+        ctx.addIssue({ code: 'custom', path: ['spec'], message: 'is required: the inline AlertPolicy spec' });
+    }
+    else if (p.spec.alertWhenBreaching === false) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['spec', 'alertWhenBreaching'],
+            message: 'false cannot be honoured: a gate always fails on a breaching burn rate; remove it',
+        });
+    }
+});
 const sloSchema = strictObject({
     apiVersion: literal('openslo/v1'),
     kind: literal('SLO'),
@@ -96308,7 +96648,7 @@ const sloSchema = strictObject({
             .optional(),
         budgetingMethod: schemas_enum(['Occurrences', 'Timeslices', 'RatioTimeslices']),
         objectives: array(objective).min(1, 'needs at least one objective'),
-        alertPolicies: array(unknown()).optional(),
+        alertPolicies: array(alertPolicy).optional(),
     })
         .superRefine((spec, ctx) => {
         if (!spec.indicator === !spec.indicatorRef) {
@@ -96325,6 +96665,7 @@ const sloSchema = strictObject({
 });
 
 ;// CONCATENATED MODULE: ./src/config/openslo-checks.ts
+
 
 
 /**
@@ -96383,6 +96724,22 @@ function sloToGate(slo, document, indicators) {
             location,
         };
     });
+    const burnRate = alertPolicyBurnRate(slo, document, indicator, indicatorField);
+    if (burnRate) {
+        slo.spec.objectives.forEach((objective, i) => {
+            const objectiveCheck = checks[i];
+            checks.push({
+                name: `${objectiveCheck.name}-burn-rate`,
+                onNoData: 'fail',
+                burnRate: { ...burnRate, target: objective.target ?? objective.targetPercent / 100 },
+                location: {
+                    file: document.file,
+                    line: document.positionOf(['spec', 'alertPolicies'])?.line,
+                    field: 'spec.alertPolicies',
+                },
+            });
+        });
+    }
     return {
         name: slo.metadata.name,
         kind: 'SLO',
@@ -96390,6 +96747,62 @@ function sloToGate(slo, document, indicators) {
         vars: { service: slo.spec.service },
         checks,
     };
+}
+/**
+ * The SLO's inline alert policies as burn-rate rules over its ratio
+ * indicator. An OpenSLO burnrate condition fires when the burn rate over
+ * `lookbackWindow` has crossed `threshold` for `alertAfter`. A gate judges
+ * one moment, so "has held for alertAfter" becomes the SRE Workbook's short
+ * window: the burn rate over the last `alertAfter` must exceed the threshold
+ * too. Without alertAfter (or 0m) the short window is 1/12 of the lookback,
+ * the Workbook's ratio (5m for 1h).
+ */
+function alertPolicyBurnRate(slo, document, indicator, indicatorField) {
+    const policies = slo.spec.alertPolicies ?? [];
+    if (policies.length === 0)
+        return undefined;
+    const ratio = indicator.ratioMetric;
+    if (!ratio) {
+        throw problem(document, ['spec', 'alertPolicies'], 'burn-rate alert policies need a ratioMetric indicator (good or bad events over total): a thresholdMetric has no error budget to burn');
+    }
+    const rules = [];
+    policies.forEach((policy, p) => {
+        policy.spec?.conditions.forEach((condition, c) => {
+            const path = ['spec', 'alertPolicies', p, 'spec', 'conditions', c, 'spec'];
+            const spec = condition.spec;
+            const rule = spec.condition;
+            if (rule.op === 'lt' || rule.op === 'lte') {
+                throw problem(document, [...path, 'condition', 'op'], `${rule.op} alerts when the burn rate is low, which cannot fail a release: use gt or gte`);
+            }
+            const severity = spec.severity.toLowerCase();
+            if (severity !== 'page' && severity !== 'ticket') {
+                throw problem(document, [...path, 'severity'], `severity "${spec.severity}" has no meaning to the gate: use page (fails the gate) or ticket (warns)`);
+            }
+            const longSeconds = parseDuration(rule.lookbackWindow) / 1000;
+            const afterMs = rule.alertAfter === undefined ? undefined : parseDuration(rule.alertAfter);
+            const shortSeconds = afterMs === undefined ? longSeconds / 12 : afterMs / 1000;
+            if (shortSeconds >= longSeconds || shortSeconds < 1) {
+                throw problem(document, [...path, 'condition', 'alertAfter'], `${rule.alertAfter} must be shorter than lookbackWindow ${rule.lookbackWindow} (the gate checks the burn rate over both)`);
+            }
+            rules.push({
+                severity,
+                factor: rule.threshold,
+                longWindowSeconds: longSeconds,
+                shortWindowSeconds: Math.round(shortSeconds),
+            });
+        });
+    });
+    const fieldOf = (part) => [...indicatorField, 'ratioMetric', part];
+    const windowed = (part) => {
+        const query = counted(promQuery(ratio[part], document, fieldOf(part)), ratio.counter, document, fieldOf(part));
+        if (!/\{\{\s*window\s*\}\}/.test(query)) {
+            throw problem(document, [...fieldOf(part), 'metricSource', 'spec', 'query'], 'burn-rate alert policies measure several windows: with counter: false the query must use [{{window}}], e.g. sum(rate(x[{{window}}])); or set counter: true');
+        }
+        return query;
+    };
+    const total = windowed('total');
+    const errors = ratio.bad ? windowed('bad') : `(${total}) - (${windowed('good')})`;
+    return { errors, total, rules };
 }
 function promQuery(metric, document, field) {
     const source = metric.metricSource;
@@ -96577,6 +96990,7 @@ function describeValue(value) {
 
 
 
+
 /** Expands file paths and globs (one per entry) into the files they name, in a stable order. */
 async function expandPatterns(patterns, cwd = process.cwd()) {
     const files = [];
@@ -96697,6 +97111,7 @@ function gateFromFile(file, document) {
         vars: file.spec.vars ?? {},
         checks: file.spec.checks.map((check, i) => ({
             ...check,
+            burnRate: check.burnRate ? burnRateDefinition(check.burnRate) : undefined,
             location: {
                 file: document.file,
                 line: document.positionOf(['spec', 'checks', i])?.line,
@@ -96758,16 +97173,35 @@ function renderGateSummary(report) {
             .replace(/^/, '| ')
             .concat(' |')),
         '',
+        ...report.checks.flatMap(burnRateTable),
         '<details><summary>Queries sent</summary>',
         '',
-        ...report.checks.map((c) => `- \`${c.gate}/${c.name}\`\n\n  \`\`\`promql\n  ${c.query}\n  \`\`\``),
+        ...report.checks.map((c) => `- \`${c.gate}/${c.name}\`\n\n  \`\`\`promql\n  ${c.query.replace(/\n/g, '\n  ')}\n  \`\`\``),
         '',
         '</details>',
         '',
     ];
     return lines.join('\n');
 }
+/** Every rule of a burn-rate check with both windows' numbers, so a reader can redo the decision. */
+function burnRateTable(check) {
+    const record = check.burnRate;
+    if (!record)
+        return [];
+    const burn = (w) => `${w.burnRate === null ? 'no data' : `${format(w.burnRate)}x`} (${format(w.errors)}/${format(w.total)} over ${w.window})`;
+    return [
+        `Burn rate of \`${escapeCell(check.gate)}/${escapeCell(check.name)}\` against SLO ${format(record.target)} (error budget ${format(record.errorBudget)}):`,
+        '',
+        '| Rule | Long window | Short window | Fires |',
+        '| --- | --- | --- | --- |',
+        ...record.rules.map((r) => `| ${r.severity} > ${format(r.factor)}x | ${burn(r.long)} | ${burn(r.short)} | ${r.fired ? '🔥 yes' : r.noData ? 'no (missing data)' : 'no'} |`),
+        '',
+    ];
+}
 function boundText(check) {
+    if (check.burnRate && check.bound.min === undefined && check.bound.max === undefined) {
+        return `burn rate vs SLO ${format(check.burnRate.target)}`;
+    }
     const band = formatBand(check.bound);
     const warn = check.warnBand ? ` (warn outside ${formatBand(check.warnBand)})` : '';
     return check.fractionOf ? `share ${band}${warn}` : `${band}${warn}`;
@@ -96776,9 +97210,14 @@ function escapeCell(text) {
     return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var node_modules_undici = __nccwpck_require__(4371);
 ;// CONCATENATED MODULE: ./src/metrics/http-client.ts
+
+
+
 
 
 
@@ -96796,7 +97235,7 @@ const defaultRetryPolicy = {
  */
 function createDispatcher(options = {}) {
     const env = options.env ?? process.env;
-    const tls = options.caFile ? { ca: (0,external_node_fs_namespaceObject.readFileSync)(options.caFile, 'utf8') } : undefined;
+    const tls = options.caFile ? { ca: readCaBundle(options.caFile) } : undefined;
     const httpProxy = env.HTTP_PROXY ?? env.http_proxy;
     const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
     if (httpProxy || httpsProxy) {
@@ -96809,6 +97248,47 @@ function createDispatcher(options = {}) {
     }
     return new node_modules_undici/* Agent */.g6(tls ? { connect: tls } : {});
 }
+/**
+ * Reads a PEM CA bundle up front, so that a wrong path or a non-PEM file is a
+ * configuration error at start rather than a raw ENOENT, or (worse, since
+ * Node silently ignores a `ca` without certificates) a verification failure
+ * at the first query.
+ */
+function readCaBundle(caFile) {
+    const where = `${caFile}${caFile === (0,external_node_path_.resolve)(caFile) ? '' : ` (resolved to ${(0,external_node_path_.resolve)(caFile)})`}`;
+    const problem = (message) => new ConfigurationError([{ field: 'caFile', message }]);
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(caFile, 'utf8');
+    }
+    catch (e) {
+        const code = e.code ?? String(e);
+        throw problem(`cannot read the CA bundle ${where}: ${code}; give the path of a PEM file of the CA that signed the server's certificate`);
+    }
+    try {
+        if (!text.includes('-----BEGIN CERTIFICATE-----'))
+            throw new Error('no PEM certificate');
+        new external_node_crypto_.X509Certificate(text);
+    }
+    catch {
+        throw problem(`${where} holds no PEM certificate (expected -----BEGIN CERTIFICATE----- blocks); give the CA's certificate, not its key or a DER file`);
+    }
+    return text;
+}
+/** Failures of certificate verification: the same answer comes back on every attempt. */
+const certificateErrors = new Set([
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_SIGNATURE_FAILURE',
+    'CERT_UNTRUSTED',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_REVOKED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 /**
  * Sends a request, retrying what a retry can fix (timeouts, dropped
  * connections, 429 and 5xx) with exponential back-off, and returning any
@@ -96833,6 +97313,10 @@ async function requestWithRetry(url, init, policy, dispatcher, describe) {
             return { status: response.status, body, headers: response.headers };
         }
         catch (e) {
+            const code = e.cause?.code;
+            if (typeof code === 'string' && certificateErrors.has(code)) {
+                throw new MetricsUnavailableError(`${describe} presented a TLS certificate that could not be verified: ${describeNetworkError(e, policy.timeoutMs)}; if a private CA signed it, set caFile to that CA's PEM certificate (not retried: every attempt would fail the same way)`);
+            }
             lastProblem = describeNetworkError(e, policy.timeoutMs);
         }
     }
@@ -96879,15 +97363,27 @@ class PrometheusSource {
     headers;
     retry;
     dispatcher;
+    /** What to tell the user to check on a 401/403, by the credentials this source sends. */
+    credentialsHint;
+    /** Values that must never reach an error message, even if a server echoes them back. */
+    secrets = [];
     constructor(options) {
         this.base = new URL(options.address.endsWith('/') ? options.address : `${options.address}/`);
         this.description = `Prometheus at ${this.base.origin}${this.base.pathname.replace(/\/$/, '')}`;
         this.headers = { accept: 'application/json', ...options.headers };
-        if (options.bearerToken)
+        this.credentialsHint =
+            'check the credentials: the server wants a bearer token (tokenEnv, prometheus-token) or basic auth (basicAuth)';
+        if (options.bearerToken) {
             this.headers.authorization = `Bearer ${options.bearerToken}`;
+            this.secrets.push(options.bearerToken);
+            this.credentialsHint =
+                'check the credentials: the bearer token was refused (wrong, expired or lacking access)';
+        }
         if (options.basicAuth) {
             const pair = `${options.basicAuth.username}:${options.basicAuth.password}`;
             this.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+            this.secrets.push(options.basicAuth.password, Buffer.from(pair).toString('base64'));
+            this.credentialsHint = `check the credentials: the basic auth username ${JSON.stringify(options.basicAuth.username)} and its password were refused`;
         }
         this.retry = { ...defaultRetryPolicy, ...options.retry };
         this.dispatcher = createDispatcher({ caFile: options.caFile, env: options.env });
@@ -96932,13 +97428,16 @@ class PrometheusSource {
             headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams(form).toString(),
         }, this.retry, this.dispatcher, this.description);
+        if (answer.status === 401 || answer.status === 403) {
+            const reason = answer.status === 401 ? 'Unauthorized' : 'Forbidden';
+            throw new MetricsUnavailableError(`${this.description} answered HTTP ${answer.status} ${reason}: ${this.credentialsHint}${this.excerpt(answer.body)}`);
+        }
         let parsed;
         try {
             parsed = JSON.parse(answer.body);
         }
         catch {
-            const hint = answer.status === 401 || answer.status === 403 ? ' (check the token or credentials)' : '';
-            throw new MetricsUnavailableError(`${this.description} answered HTTP ${answer.status} with something other than the Prometheus API's JSON${hint}: ${answer.body.slice(0, 200)}`);
+            throw new MetricsUnavailableError(`${this.description} answered HTTP ${answer.status} with something other than the Prometheus API's JSON${this.excerpt(answer.body)}`);
         }
         if (parsed.status === 'error') {
             throw new QueryRejectedError(`${this.description} refused the query (${parsed.errorType}): ${parsed.error}`);
@@ -96947,6 +97446,15 @@ class PrometheusSource {
             throw new QueryRejectedError(`${this.description} answered HTTP ${answer.status}`);
         }
         return parsed.data;
+    }
+    /** The start of a server's answer for an error message, with any secret we sent blanked out. */
+    excerpt(body) {
+        let text = body.trim();
+        for (const secret of this.secrets)
+            if (secret)
+                text = text.split(secret).join('***');
+        text = text.slice(0, 200);
+        return text ? ` (server said: ${text})` : '';
     }
 }
 
@@ -97360,7 +97868,7 @@ function createMetricsSource(config, secrets = {}) {
             };
             const username = fromEnv(config.basicAuth?.usernameEnv, 'spec.source.basicAuth.usernameEnv');
             const password = fromEnv(config.basicAuth?.passwordEnv, 'spec.source.basicAuth.passwordEnv');
-            return new PrometheusSource({
+            const options = {
                 address: config.address,
                 bearerToken: secrets.bearerToken ?? fromEnv(config.tokenEnv, 'spec.source.tokenEnv'),
                 basicAuth: username !== undefined && password !== undefined ? { username, password } : undefined,
@@ -97371,7 +97879,16 @@ function createMetricsSource(config, secrets = {}) {
                     ...(config.timeout ? { timeoutMs: parseDuration(config.timeout) } : {}),
                     ...(config.retries !== undefined ? { retries: config.retries } : {}),
                 },
-            });
+            };
+            try {
+                return new PrometheusSource(options);
+            }
+            catch (e) {
+                // The source names its own option; here the user wrote it under spec.source.
+                if (!(e instanceof ConfigurationError))
+                    throw e;
+                throw new ConfigurationError(e.problems.map((p) => (p.field === 'caFile' ? { ...p, field: 'spec.source.caFile' } : p)));
+            }
         }
         case 'scrape':
             return new ScrapeSource({

@@ -1,5 +1,6 @@
 import type { NoDataPolicy } from '../config/gate.js';
 import type { CheckDefinition, SourceLocation } from '../config/gate-definition.js';
+import type { BurnRateRecord } from './burn-rate-check.js';
 
 /** What a check found; `error` means the backend refused or never answered. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'no-data' | 'error';
@@ -18,8 +19,10 @@ export interface CheckResult {
   fractionOf?: CheckDefinition['fractionOf'];
   onNoData: NoDataPolicy;
   window: string;
-  /** The exact query sent, after templating. */
+  /** The exact queries sent, after templating (a burn-rate check sends two per window, one per line). */
   query: string;
+  /** For burn-rate checks: every rule's long and short burn rates, its factor and whether it fired. */
+  burnRate?: BurnRateRecord;
   /** One sentence a person can act on. */
   reason: string;
   location: SourceLocation;

@@ -4,6 +4,13 @@ import type { CheckDefinition, ComparisonOp, GateDefinition } from '../config/ga
 import type { SourceConfig } from '../config/source.js';
 import { renderQuery } from '../config/template.js';
 import { type MetricsSource, QueryRejectedError, type Sample } from '../metrics/source.js';
+import {
+  burnRateQueries,
+  judgeBurnRate,
+  measureBurnRate,
+  type PlannedBurnRate,
+  planBurnRate,
+} from './burn-rate-check.js';
 import { type CheckResult, type CheckStatus, type GateReport, worstVerdict } from './check-result.js';
 import { format, formatBand, judgeValue, verdictOf } from './threshold.js';
 
@@ -11,7 +18,9 @@ import { format, formatBand, judgeValue, verdictOf } from './threshold.js';
 export interface PlannedCheck {
   gate: string;
   check: CheckDefinition;
-  query: string;
+  /** The rendered value query; absent for a pure burn-rate check. */
+  query?: string;
+  burnRate?: PlannedBurnRate;
   window: string;
   source: SourceConfig;
 }
@@ -50,18 +59,22 @@ export function planGates(gates: GateDefinition[], options: PlanOptions): Planne
         line: check.location.line,
         field: `${check.location.field}.query`,
       };
+      const values = { ...gate.vars, ...options.vars, window };
       try {
-        const query = renderQuery(check.query, { ...gate.vars, ...options.vars, window }, where);
-        if (check.fractionOf && source.provider === 'scrape') {
+        const query = check.query === undefined ? undefined : renderQuery(check.query, values, where);
+        const burnRate = check.burnRate
+          ? planBurnRate(check.burnRate, values, { ...where, field: check.location.field })
+          : undefined;
+        if ((check.fractionOf || burnRate) && source.provider === 'scrape') {
           throw new ConfigurationError([
             {
               ...where,
               message:
-                'threshold objectives need range queries, which the scrape source cannot answer: use a Prometheus source',
+                'threshold objectives and burn rates need range queries, which the scrape source cannot answer: use a Prometheus source',
             },
           ]);
         }
-        planned.push({ gate: gate.name, check, query, window, source });
+        planned.push({ gate: gate.name, check, query, burnRate, window, source });
       } catch (e: unknown) {
         if (!(e instanceof ConfigurationError)) throw e;
         problems.push(...e.problems);
@@ -118,7 +131,7 @@ export async function evaluateCheck(
     fractionOf: check.fractionOf,
     onNoData: check.onNoData,
     window: item.window,
-    query: item.query,
+    query: [item.query, item.burnRate && burnRateQueries(item.burnRate)].filter(Boolean).join('\n'),
     location: check.location,
     evaluatedAt: at.toISOString(),
   };
@@ -129,25 +142,64 @@ export async function evaluateCheck(
     reason,
     value,
   });
+  if (!item.burnRate) return evaluateValue(item, item.query as string, source, at, finish);
+  let burn: ReturnType<typeof judgeBurnRate>;
+  try {
+    burn = judgeBurnRate(await measureBurnRate(item.burnRate, source, at));
+  } catch (e: unknown) {
+    if (e instanceof QueryRejectedError) return finish('error', e.message);
+    if (e instanceof Error) return finish('error', `${e.message}; failing closed`);
+    throw e;
+  }
+  const burnResult = (status: CheckStatus, reason: string, value?: number): CheckResult => ({
+    ...finish(status, reason, value),
+    burnRate: burn.record,
+  });
+  if (item.query === undefined) {
+    return burnResult(
+      burn.status,
+      burn.status === 'no-data' ? `no data: ${burn.reason}; ${noDataText(check.onNoData)}` : burn.reason,
+    );
+  }
+  // Both a bound and a burn rate: the worse finding decides, and the reason gives both.
+  const value = await evaluateValue(item, item.query, source, at, finish);
+  const status = [value.status, burn.status].sort((a, b) => SEVERITY[b] - SEVERITY[a])[0] as CheckStatus;
+  return burnResult(status, `${value.reason}; ${burn.reason}`, value.value);
+}
+
+const SEVERITY: Record<CheckStatus, number> = { pass: 0, warn: 1, 'no-data': 2, fail: 3, error: 4 };
+
+function noDataText(policy: CheckDefinition['onNoData']): string {
+  return {
+    fail: 'the check fails',
+    pass: 'the check passes (onNoData: pass)',
+    inconclusive: 'the check is inconclusive (onNoData: inconclusive)',
+  }[policy];
+}
+
+async function evaluateValue(
+  item: PlannedCheck,
+  query: string,
+  source: MetricsSource,
+  at: Date,
+  finish: (status: CheckStatus, reason: string, value?: number) => CheckResult,
+): Promise<CheckResult> {
+  const { check } = item;
+  const bound = { min: check.min, max: check.max };
   try {
     const measured = check.fractionOf
-      ? await measureFraction(item, source, at, check.fractionOf)
-      : single(await source.query(item.query, at));
+      ? await measureFraction(item, query, source, at, check.fractionOf)
+      : single(await source.query(query, at));
     if ('missing' in measured) {
-      const policy = {
-        fail: 'the check fails',
-        pass: 'the check passes (onNoData: pass)',
-        inconclusive: 'the check is inconclusive (onNoData: inconclusive)',
-      }[check.onNoData];
-      return finish('no-data', `no data: ${measured.missing}; ${policy}`);
+      return finish('no-data', `no data: ${measured.missing}; ${noDataText(check.onNoData)}`);
     }
-    const judged = judgeValue(measured.value, base.bound, check.warn);
+    const judged = judgeValue(measured.value, bound, check.warn);
     const prefix = check.fractionOf
       ? `${format(measured.value * 100)}% of points ${opText(check.fractionOf.op)} ${format(check.fractionOf.value)}; `
       : '';
     return finish(
       judged.status,
-      prefix + (check.fractionOf ? `needs ${formatBand(base.bound)}` : judged.reason),
+      prefix + (check.fractionOf ? `needs ${formatBand(bound)}` : judged.reason),
       measured.value,
     );
   } catch (e: unknown) {
@@ -175,13 +227,14 @@ function single(samples: Sample[]): Measured {
 
 async function measureFraction(
   item: PlannedCheck,
+  query: string,
   source: MetricsSource,
   at: Date,
   objective: { op: ComparisonOp; value: number },
 ): Promise<Measured> {
   const windowMs = parseDuration(item.window) as number;
   const stepSeconds = Math.max(1, Math.round(windowMs / 1000 / 60));
-  const series = await source.queryRange(item.query, {
+  const series = await source.queryRange(query, {
     start: new Date(at.getTime() - windowMs),
     end: at,
     stepSeconds,

@@ -1,3 +1,4 @@
+import type { BurnRateRule } from '../analysis/burn-rate.js';
 import type { NoDataPolicy } from './gate.js';
 import type { SourceConfig } from './source.js';
 
@@ -13,8 +14,8 @@ export interface SourceLocation {
 /** One check in the form the evaluation core takes, whether it came from a Gate or an OpenSLO file. */
 export interface CheckDefinition {
   name: string;
-  /** PromQL with `{{var}}` placeholders, rendered safely before it is sent. */
-  query: string;
+  /** PromQL with `{{var}}` placeholders, rendered safely before it is sent; absent for a pure burn-rate check. */
+  query?: string;
   min?: number;
   max?: number;
   warn?: { min?: number; max?: number };
@@ -25,7 +26,19 @@ export interface CheckDefinition {
    * (an OpenSLO threshold objective) instead of a single value.
    */
   fractionOf?: { op: ComparisonOp; value: number };
+  /** Error-budget burn rate against `target`, judged by `rules`. */
+  burnRate?: BurnRateDefinition;
   location: SourceLocation;
+}
+
+/** A burn-rate check with its rules resolved (from `severity`, or from OpenSLO alert conditions). */
+export interface BurnRateDefinition {
+  target: number;
+  /** PromQL counting failed events over `[{{window}}]`. */
+  errors: string;
+  /** PromQL counting all events over `[{{window}}]`. */
+  total: string;
+  rules: readonly BurnRateRule[];
 }
 
 export interface GateDefinition {

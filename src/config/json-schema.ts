@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { gateSchema } from './gate.js';
 import { sliSchema, sloSchema } from './openslo.js';
+import { rolloutSchema } from './rollout.js';
 
 /** Config schemas published under schema/ for editor completion, by file name. */
 export const publishedSchemas: Record<string, { title: string; schema: z.ZodType }> = {
   'gate.schema.json': { title: 'glidepath Gate (glidepath.dev/v1)', schema: gateSchema },
   'openslo-slo.schema.json': { title: 'OpenSLO v1 SLO, as glidepath reads it', schema: sloSchema },
   'openslo-sli.schema.json': { title: 'OpenSLO v1 SLI, as glidepath reads it', schema: sliSchema },
+  'rollout.schema.json': { title: 'glidepath Rollout config (glidepath.dev/v1)', schema: rolloutSchema },
 };
 
 export function renderJsonSchema(name: string): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import * as glob from '@actions/glob';
+import { burnRateDefinition } from '../analysis/burn-rate-check.js';
 import { type ConfigProblem, ConfigurationError } from './errors.js';
 import { gateSchema } from './gate.js';
 import type { GateDefinition } from './gate-definition.js';
@@ -126,6 +127,7 @@ function gateFromFile(file: ReturnType<typeof gateSchema.parse>, document: YamlD
     vars: file.spec.vars ?? {},
     checks: file.spec.checks.map((check, i) => ({
       ...check,
+      burnRate: check.burnRate ? burnRateDefinition(check.burnRate) : undefined,
       location: {
         file: document.file,
         line: document.positionOf(['spec', 'checks', i])?.line,

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { burnRateDefinition, planBurnRate } from '../analysis/burn-rate-check.js';
 import { preset } from '../analysis/presets.js';
 import { parseDuration } from './duration.js';
 import { type ConfigProblem, ConfigurationError } from './errors.js';
 import type { NoDataPolicy } from './gate.js';
-import type { SourceLocation } from './gate-definition.js';
+import type { BurnRateDefinition, SourceLocation } from './gate-definition.js';
 import {
   type CountsConfig,
   type HookConfig,
@@ -22,7 +23,10 @@ export type HookPhase = 'pre-rollout' | 'rollout' | 'post-rollout' | 'rollback';
 
 export interface RolloutCheck {
   name: string;
-  query: string;
+  /** Absent for a pure burn-rate check. */
+  query?: string;
+  /** The canary's own error-budget burn rate (`{{track}}` = canary); a page rule firing rolls back. */
+  burnRate?: BurnRateDefinition;
   min?: number;
   max?: number;
   warn?: { min?: number; max?: number };
@@ -107,6 +111,7 @@ export function loadRolloutText(
     ...analysis.checks.map((check, i) => ({
       ...check,
       window: check.window ?? window,
+      burnRate: check.burnRate ? burnRateDefinition(check.burnRate) : undefined,
       compare: check.compare
         ? {
             tolerance: check.compare.tolerance ?? 1,
@@ -216,11 +221,27 @@ function validateQueries(
     }
   };
   for (const check of spec.checks) {
-    tryRender(
-      check.query,
-      { file: spec.file, line: check.location.line, field: `${check.location.field}.query` },
-      check.window,
-    );
+    if (check.query !== undefined) {
+      tryRender(
+        check.query,
+        { file: spec.file, line: check.location.line, field: `${check.location.field}.query` },
+        check.window,
+      );
+    }
+    if (check.burnRate) {
+      try {
+        for (const track of ['stable', 'canary'] as const) {
+          planBurnRate(check.burnRate, templateValues(spec, track, check.window, check.window), {
+            file: spec.file,
+            line: check.location.line,
+            field: check.location.field,
+          });
+        }
+      } catch (e: unknown) {
+        if (!(e instanceof ConfigurationError)) throw e;
+        problems.push(...e.problems);
+      }
+    }
   }
   if (spec.counts) {
     for (const key of ['errors', 'requests'] as const) {

@@ -1,6 +1,8 @@
 import { parser } from '@prometheus-io/lezer-promql';
+import type { BurnRateRule } from '../analysis/burn-rate.js';
+import { parseDuration } from './duration.js';
 import { ConfigurationError } from './errors.js';
-import type { CheckDefinition, GateDefinition } from './gate-definition.js';
+import type { BurnRateDefinition, CheckDefinition, GateDefinition } from './gate-definition.js';
 import type { IndicatorSpec, SliFile, SloFile } from './openslo.js';
 import type { YamlDocument } from './yaml-document.js';
 
@@ -81,6 +83,23 @@ export function sloToGate(
     };
   });
 
+  const burnRate = alertPolicyBurnRate(slo, document, indicator, indicatorField);
+  if (burnRate) {
+    slo.spec.objectives.forEach((objective, i) => {
+      const objectiveCheck = checks[i] as CheckDefinition;
+      checks.push({
+        name: `${objectiveCheck.name}-burn-rate`,
+        onNoData: 'fail',
+        burnRate: { ...burnRate, target: objective.target ?? (objective.targetPercent as number) / 100 },
+        location: {
+          file: document.file,
+          line: document.positionOf(['spec', 'alertPolicies'])?.line,
+          field: 'spec.alertPolicies',
+        },
+      });
+    });
+  }
+
   return {
     name: slo.metadata.name,
     kind: 'SLO',
@@ -88,6 +107,92 @@ export function sloToGate(
     vars: { service: slo.spec.service },
     checks,
   };
+}
+
+/**
+ * The SLO's inline alert policies as burn-rate rules over its ratio
+ * indicator. An OpenSLO burnrate condition fires when the burn rate over
+ * `lookbackWindow` has crossed `threshold` for `alertAfter`. A gate judges
+ * one moment, so "has held for alertAfter" becomes the SRE Workbook's short
+ * window: the burn rate over the last `alertAfter` must exceed the threshold
+ * too. Without alertAfter (or 0m) the short window is 1/12 of the lookback,
+ * the Workbook's ratio (5m for 1h).
+ */
+function alertPolicyBurnRate(
+  slo: SloFile,
+  document: YamlDocument,
+  indicator: IndicatorSpec,
+  indicatorField: Array<string | number>,
+): Omit<BurnRateDefinition, 'target'> | undefined {
+  const policies = slo.spec.alertPolicies ?? [];
+  if (policies.length === 0) return undefined;
+  const ratio = indicator.ratioMetric;
+  if (!ratio) {
+    throw problem(
+      document,
+      ['spec', 'alertPolicies'],
+      'burn-rate alert policies need a ratioMetric indicator (good or bad events over total): a thresholdMetric has no error budget to burn',
+    );
+  }
+  const rules: BurnRateRule[] = [];
+  policies.forEach((policy, p) => {
+    policy.spec?.conditions.forEach((condition, c) => {
+      const path = ['spec', 'alertPolicies', p, 'spec', 'conditions', c, 'spec'];
+      const spec = condition.spec as NonNullable<typeof condition.spec>;
+      const rule = spec.condition;
+      if (rule.op === 'lt' || rule.op === 'lte') {
+        throw problem(
+          document,
+          [...path, 'condition', 'op'],
+          `${rule.op} alerts when the burn rate is low, which cannot fail a release: use gt or gte`,
+        );
+      }
+      const severity = spec.severity.toLowerCase();
+      if (severity !== 'page' && severity !== 'ticket') {
+        throw problem(
+          document,
+          [...path, 'severity'],
+          `severity "${spec.severity}" has no meaning to the gate: use page (fails the gate) or ticket (warns)`,
+        );
+      }
+      const longSeconds = (parseDuration(rule.lookbackWindow) as number) / 1000;
+      const afterMs = rule.alertAfter === undefined ? undefined : parseDuration(rule.alertAfter);
+      const shortSeconds = afterMs === undefined ? longSeconds / 12 : afterMs / 1000;
+      if (shortSeconds >= longSeconds || shortSeconds < 1) {
+        throw problem(
+          document,
+          [...path, 'condition', 'alertAfter'],
+          `${rule.alertAfter} must be shorter than lookbackWindow ${rule.lookbackWindow} (the gate checks the burn rate over both)`,
+        );
+      }
+      rules.push({
+        severity,
+        factor: rule.threshold,
+        longWindowSeconds: longSeconds,
+        shortWindowSeconds: Math.round(shortSeconds),
+      });
+    });
+  });
+  const fieldOf = (part: string) => [...indicatorField, 'ratioMetric', part];
+  const windowed = (part: 'good' | 'bad' | 'total') => {
+    const query = counted(
+      promQuery(ratio[part] as Metric, document, fieldOf(part)),
+      ratio.counter,
+      document,
+      fieldOf(part),
+    );
+    if (!/\{\{\s*window\s*\}\}/.test(query)) {
+      throw problem(
+        document,
+        [...fieldOf(part), 'metricSource', 'spec', 'query'],
+        'burn-rate alert policies measure several windows: with counter: false the query must use [{{window}}], e.g. sum(rate(x[{{window}}])); or set counter: true',
+      );
+    }
+    return query;
+  };
+  const total = windowed('total');
+  const errors = ratio.bad ? windowed('bad') : `(${total}) - (${windowed('good')})`;
+  return { errors, total, rules };
 }
 
 function promQuery(metric: Metric, document: YamlDocument, field: Array<string | number>): string {

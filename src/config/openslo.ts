@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationText } from './duration.js';
+import { durationText, parseDuration } from './duration.js';
 
 /**
  * The part of OpenSLO v1 (github.com/OpenSLO/OpenSLO, `kind: SLO` and
@@ -96,6 +96,98 @@ const objective = z
     }
   });
 
+/**
+ * OpenSLO v1 AlertCondition (README, "AlertCondition"): `spec.severity`
+ * (required string), `spec.condition` with `kind: burnrate`, `op` (lte, gte,
+ * lt, gt), `threshold`, `lookbackWindow` (duration shorthand) and
+ * `alertAfter` ("the duration the condition needs to be valid for before
+ * alerting, defaults to 0m"). Only inline conditions can be evaluated: a
+ * `conditionRef` names a document the gate has not been given.
+ */
+const alertCondition = z
+  .strictObject({
+    kind: z.literal('AlertCondition').optional(),
+    metadata: metadata.optional(),
+    spec: z
+      .strictObject({
+        description: z.string().optional(),
+        severity: z.string().min(1, 'is required: page or ticket'),
+        condition: z.strictObject({
+          kind: z
+            .string()
+            .refine(
+              (kind) => kind.toLowerCase() === 'burnrate',
+              'only kind: burnrate is defined by OpenSLO v1',
+            )
+            .default('burnrate'),
+          op: z.enum(['lte', 'gte', 'lt', 'gt']),
+          threshold: z.number().gt(0, 'must be a burn rate above 0, e.g. 14.4'),
+          lookbackWindow: durationText,
+          alertAfter: z
+            .string()
+            .refine(
+              (text) => /^0+[a-z]*$/.test(text.trim()) || parseDuration(text) !== undefined,
+              'must be a duration such as 0m, 5m or 1h',
+            )
+            .optional(),
+        }),
+      })
+      .optional(),
+    conditionRef: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.conditionRef !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['conditionRef'],
+        message: 'conditionRef is not supported: inline the AlertCondition (kind, metadata, spec)',
+      });
+    } else if (!c.spec) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec'],
+        message: 'is required: the inline AlertCondition spec',
+      });
+    }
+  });
+
+/** OpenSLO v1 AlertPolicy, inline in an SLO's alertPolicies. */
+const alertPolicy = z
+  .strictObject({
+    kind: z.literal('AlertPolicy').optional(),
+    apiVersion: z.literal('openslo/v1').optional(),
+    metadata: metadata.optional(),
+    spec: z
+      .strictObject({
+        description: z.string().optional(),
+        alertWhenNoData: z.boolean().optional(),
+        alertWhenResolved: z.boolean().optional(),
+        alertWhenBreaching: z.boolean().optional(),
+        conditions: z.array(alertCondition).min(1, 'needs at least one condition'),
+        // Where a monitoring system would send the alert; a gate reports in its own summary instead.
+        notificationTargets: z.array(z.unknown()).optional(),
+      })
+      .optional(),
+    alertPolicyRef: z.string().optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.alertPolicyRef !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alertPolicyRef'],
+        message: 'alertPolicyRef is not supported: inline the AlertPolicy (kind, metadata, spec)',
+      });
+    } else if (!p.spec) {
+      ctx.addIssue({ code: 'custom', path: ['spec'], message: 'is required: the inline AlertPolicy spec' });
+    } else if (p.spec.alertWhenBreaching === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec', 'alertWhenBreaching'],
+        message: 'false cannot be honoured: a gate always fails on a breaching burn rate; remove it',
+      });
+    }
+  });
+
 export const sloSchema = z.strictObject({
   apiVersion: z.literal('openslo/v1'),
   kind: z.literal('SLO'),
@@ -112,7 +204,7 @@ export const sloSchema = z.strictObject({
         .optional(),
       budgetingMethod: z.enum(['Occurrences', 'Timeslices', 'RatioTimeslices']),
       objectives: z.array(objective).min(1, 'needs at least one objective'),
-      alertPolicies: z.array(z.unknown()).optional(),
+      alertPolicies: z.array(alertPolicy).optional(),
     })
     .superRefine((spec, ctx) => {
       if (!spec.indicator === !spec.indicatorRef) {

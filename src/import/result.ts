@@ -66,7 +66,10 @@ export function validateImport(result: ImportResult): RolloutConfig {
   }
   const values = { ...RUNTIME_VALUES, ...parsed.data.vars };
   (parsed.data.analysis?.checks ?? []).forEach((check, i) => {
-    renderQuery(check.query, values, { ...where, field: `analysis.checks[${i}].query` });
+    // Importers write value queries only; a hand-added burn-rate check has none.
+    if (check.query !== undefined) {
+      renderQuery(check.query, values, { ...where, field: `analysis.checks[${i}].query` });
+    }
   });
   return parsed.data;
 }

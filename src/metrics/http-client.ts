@@ -1,5 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
+import { ConfigurationError } from '../config/errors.js';
 import { MetricsUnavailableError } from './source.js';
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -35,7 +38,7 @@ export interface HttpAnswer {
  */
 export function createDispatcher(options: { caFile?: string; env?: NodeJS.ProcessEnv } = {}): Dispatcher {
   const env = options.env ?? process.env;
-  const tls = options.caFile ? { ca: readFileSync(options.caFile, 'utf8') } : undefined;
+  const tls = options.caFile ? { ca: readCaBundle(options.caFile) } : undefined;
   const httpProxy = env.HTTP_PROXY ?? env.http_proxy;
   const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
   if (httpProxy || httpsProxy) {
@@ -48,6 +51,50 @@ export function createDispatcher(options: { caFile?: string; env?: NodeJS.Proces
   }
   return new Agent(tls ? { connect: tls } : {});
 }
+
+/**
+ * Reads a PEM CA bundle up front, so that a wrong path or a non-PEM file is a
+ * configuration error at start rather than a raw ENOENT, or (worse, since
+ * Node silently ignores a `ca` without certificates) a verification failure
+ * at the first query.
+ */
+function readCaBundle(caFile: string): string {
+  const where = `${caFile}${caFile === resolve(caFile) ? '' : ` (resolved to ${resolve(caFile)})`}`;
+  const problem = (message: string) => new ConfigurationError([{ field: 'caFile', message }]);
+  let text: string;
+  try {
+    text = readFileSync(caFile, 'utf8');
+  } catch (e: unknown) {
+    const code = (e as { code?: string }).code ?? String(e);
+    throw problem(
+      `cannot read the CA bundle ${where}: ${code}; give the path of a PEM file of the CA that signed the server's certificate`,
+    );
+  }
+  try {
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate');
+    new X509Certificate(text);
+  } catch {
+    throw problem(
+      `${where} holds no PEM certificate (expected -----BEGIN CERTIFICATE----- blocks); give the CA's certificate, not its key or a DER file`,
+    );
+  }
+  return text;
+}
+
+/** Failures of certificate verification: the same answer comes back on every attempt. */
+const certificateErrors = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /**
  * Sends a request, retrying what a retry can fix (timeouts, dropped
@@ -77,6 +124,12 @@ export async function requestWithRetry(
       }
       return { status: response.status, body, headers: response.headers };
     } catch (e: unknown) {
+      const code = (e as { cause?: { code?: unknown } }).cause?.code;
+      if (typeof code === 'string' && certificateErrors.has(code)) {
+        throw new MetricsUnavailableError(
+          `${describe} presented a TLS certificate that could not be verified: ${describeNetworkError(e, policy.timeoutMs)}; if a private CA signed it, set caFile to that CA's PEM certificate (not retried: every attempt would fail the same way)`,
+        );
+      }
       lastProblem = describeNetworkError(e, policy.timeoutMs);
     }
   }

@@ -35,15 +35,28 @@ export class PrometheusSource implements MetricsSource {
   private readonly headers: Record<string, string>;
   private readonly retry: RetryPolicy;
   private readonly dispatcher: Dispatcher;
+  /** What to tell the user to check on a 401/403, by the credentials this source sends. */
+  private readonly credentialsHint: string;
+  /** Values that must never reach an error message, even if a server echoes them back. */
+  private readonly secrets: string[] = [];
 
   constructor(options: PrometheusOptions) {
     this.base = new URL(options.address.endsWith('/') ? options.address : `${options.address}/`);
     this.description = `Prometheus at ${this.base.origin}${this.base.pathname.replace(/\/$/, '')}`;
     this.headers = { accept: 'application/json', ...options.headers };
-    if (options.bearerToken) this.headers.authorization = `Bearer ${options.bearerToken}`;
+    this.credentialsHint =
+      'check the credentials: the server wants a bearer token (tokenEnv, prometheus-token) or basic auth (basicAuth)';
+    if (options.bearerToken) {
+      this.headers.authorization = `Bearer ${options.bearerToken}`;
+      this.secrets.push(options.bearerToken);
+      this.credentialsHint =
+        'check the credentials: the bearer token was refused (wrong, expired or lacking access)';
+    }
     if (options.basicAuth) {
       const pair = `${options.basicAuth.username}:${options.basicAuth.password}`;
       this.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+      this.secrets.push(options.basicAuth.password, Buffer.from(pair).toString('base64'));
+      this.credentialsHint = `check the credentials: the basic auth username ${JSON.stringify(options.basicAuth.username)} and its password were refused`;
     }
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.dispatcher = createDispatcher({ caFile: options.caFile, env: options.env });
@@ -106,13 +119,18 @@ export class PrometheusSource implements MetricsSource {
       this.dispatcher,
       this.description,
     );
+    if (answer.status === 401 || answer.status === 403) {
+      const reason = answer.status === 401 ? 'Unauthorized' : 'Forbidden';
+      throw new MetricsUnavailableError(
+        `${this.description} answered HTTP ${answer.status} ${reason}: ${this.credentialsHint}${this.excerpt(answer.body)}`,
+      );
+    }
     let parsed: ApiAnswer;
     try {
       parsed = JSON.parse(answer.body) as ApiAnswer;
     } catch {
-      const hint = answer.status === 401 || answer.status === 403 ? ' (check the token or credentials)' : '';
       throw new MetricsUnavailableError(
-        `${this.description} answered HTTP ${answer.status} with something other than the Prometheus API's JSON${hint}: ${answer.body.slice(0, 200)}`,
+        `${this.description} answered HTTP ${answer.status} with something other than the Prometheus API's JSON${this.excerpt(answer.body)}`,
       );
     }
     if (parsed.status === 'error') {
@@ -124,5 +142,13 @@ export class PrometheusSource implements MetricsSource {
       throw new QueryRejectedError(`${this.description} answered HTTP ${answer.status}`);
     }
     return parsed.data;
+  }
+
+  /** The start of a server's answer for an error message, with any secret we sent blanked out. */
+  private excerpt(body: string): string {
+    let text = body.trim();
+    for (const secret of this.secrets) if (secret) text = text.split(secret).join('***');
+    text = text.slice(0, 200);
+    return text ? ` (server said: ${text})` : '';
   }
 }

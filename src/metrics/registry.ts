@@ -30,7 +30,7 @@ export function createMetricsSource(config: SourceConfig, secrets: SourceSecrets
       };
       const username = fromEnv(config.basicAuth?.usernameEnv, 'spec.source.basicAuth.usernameEnv');
       const password = fromEnv(config.basicAuth?.passwordEnv, 'spec.source.basicAuth.passwordEnv');
-      return new PrometheusSource({
+      const options = {
         address: config.address,
         bearerToken: secrets.bearerToken ?? fromEnv(config.tokenEnv, 'spec.source.tokenEnv'),
         basicAuth: username !== undefined && password !== undefined ? { username, password } : undefined,
@@ -41,7 +41,16 @@ export function createMetricsSource(config: SourceConfig, secrets: SourceSecrets
           ...(config.timeout ? { timeoutMs: parseDuration(config.timeout) } : {}),
           ...(config.retries !== undefined ? { retries: config.retries } : {}),
         },
-      });
+      };
+      try {
+        return new PrometheusSource(options);
+      } catch (e: unknown) {
+        // The source names its own option; here the user wrote it under spec.source.
+        if (!(e instanceof ConfigurationError)) throw e;
+        throw new ConfigurationError(
+          e.problems.map((p) => (p.field === 'caFile' ? { ...p, field: 'spec.source.caFile' } : p)),
+        );
+      }
     }
     case 'scrape':
       return new ScrapeSource({

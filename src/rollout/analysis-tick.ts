@@ -1,3 +1,4 @@
+import { planBurnRate } from '../analysis/burn-rate-check.js';
 import type { CheckResult } from '../analysis/check-result.js';
 import {
   type ComparisonVerdict,
@@ -165,7 +166,12 @@ export class AnalysisRun {
     const planned = (track: Track) => ({
       gate: 'analysis',
       check: { ...check, location: check.location },
-      query: this.render(check.query, track, check.window, since),
+      query: check.query === undefined ? undefined : this.render(check.query, track, check.window, since),
+      burnRate: check.burnRate
+        ? planBurnRate(check.burnRate, templateValues(this.spec, track, check.window, since), {
+            field: check.location.field,
+          })
+        : undefined,
       window: check.window,
       source: { provider: 'prometheus' as const, address: 'http://unused' },
     });
@@ -187,8 +193,9 @@ export class AnalysisRun {
       if (check.onNoData === 'pass') return outcome('pass', canary.reason);
       return outcome('hold', canary.reason);
     }
-    if (hasBounds && canary.status === 'fail') return outcome('fail', canary.reason);
-    if (!check.compare) return outcome('pass', canary.reason);
+    if ((hasBounds || check.burnRate) && canary.status === 'fail') return outcome('fail', canary.reason);
+    // A burn-rate warning (only a ticket rule fires) is recorded but does not stop the rollout.
+    if (!check.compare || check.query === undefined) return outcome('pass', canary.reason);
 
     const primary = await evaluateCheck(planned('stable'), this.source, at);
     if (primary.status === 'error') return outcome('fail', `primary: ${primary.reason}`);
@@ -230,7 +237,7 @@ export class AnalysisRun {
         stepSeconds: Math.max(1, Math.round(windowMs / 60_000)),
       };
       const points = async (track: Track) =>
-        (await this.source.queryRange(this.render(check.query, track, check.window, since), range))
+        (await this.source.queryRange(this.render(check.query as string, track, check.window, since), range))
           .flatMap((s) => s.points.map(([, v]) => v))
           .filter(Number.isFinite);
       const test = compareLatencies({

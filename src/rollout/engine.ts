@@ -134,6 +134,7 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
   }
 
   let current: Weights = ALL_PRIMARY;
+  let promoting = false;
   const record = (phase: string, step: number) =>
     lock.record({
       phase,
@@ -170,7 +171,9 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
 
     decide('promote', `every step passed; moving ${spec.service}-primary to ${workloads.revision}`);
     await record('promoting', spec.steps.length);
+    promoting = true;
     await workloads.promotePrimary();
+    promoting = false;
     current = await router.reset();
     await workloads.scaleDownCanary();
     report.outcome = 'promoted';
@@ -189,6 +192,15 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
       last.endedAt = iso();
     }
     decide('roll back', report.reason);
+    if (promoting && workloads.revertPrimary) {
+      // The canary still serves its share while the primary goes back to the old spec.
+      await workloads
+        .revertPrimary()
+        .then(() => decide('roll back', `${spec.service}-primary is back on its previous spec`))
+        .catch((revertError: unknown) =>
+          decide('roll back', `reverting ${spec.service}-primary failed: ${describeApiError(revertError)}`),
+        );
+    }
     current = await restorePrimary(
       router,
       workloads,

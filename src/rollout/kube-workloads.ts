@@ -29,6 +29,7 @@ export interface KubeWorkloadsOptions {
  */
 export class KubeWorkloads implements Workloads {
   readonly revision: string;
+  private previousPrimary: V1Deployment | undefined;
 
   constructor(private readonly options: KubeWorkloadsOptions) {
     this.revision = options.image;
@@ -82,11 +83,32 @@ export class KubeWorkloads implements Workloads {
   }
 
   async promotePrimary(): Promise<void> {
+    const before = await this.read(primaryName(this.options.service));
+    if (before?.spec) this.previousPrimary = before;
     await applyObject(
       this.options.kube.objects,
       this.derive(this.options.manifest, 'stable', this.options.image),
     );
     await this.waitReady(primaryName(this.options.service));
+  }
+
+  async revertPrimary(): Promise<void> {
+    const previous = this.previousPrimary;
+    if (!previous) return;
+    const name = primaryName(this.options.service);
+    // Server-side apply drops fields glidepath owned and leaves out, so the whole object goes back.
+    await applyObject(this.options.kube.objects, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name,
+        namespace: this.options.namespace,
+        labels: previous.metadata?.labels,
+        annotations: previous.metadata?.annotations,
+      },
+      spec: structuredClone(previous.spec),
+    } as V1Deployment);
+    await this.waitReady(name);
   }
 
   async scaleDownCanary(): Promise<void> {

@@ -13,6 +13,8 @@ export interface Workloads {
   deployCanary(): Promise<void>;
   /** Moves the primary to the canary's version and waits until it is ready. */
   promotePrimary(): Promise<void>;
+  /** Puts the primary back on the spec it had before a promotion that failed midway. */
+  revertPrimary?(): Promise<void>;
   /** Scales the canary to zero: no pods left serving the new version. */
   scaleDownCanary(): Promise<void>;
   /** A stable name for what is being rolled out (the image digest). */

@@ -7,6 +7,7 @@ import * as openpgp from 'openpgp';
 import { ConfigurationError } from '../config/errors.js';
 import { sha256 } from './plan-hash.js';
 import { downloadBaseFor, indexUrlFor, parseReleaseIndex, type Tool } from './releases.js';
+import { vendorKey } from './vendor-keys.js';
 import { resolveVersion } from './version.js';
 
 export interface InstallOptions {
@@ -17,9 +18,10 @@ export interface InstallOptions {
   workingDirectory: string;
   releasesUrl?: string;
   /**
-   * Armored OpenPGP public key of the vendor. We do not ship HashiCorp's or
-   * OpenTofu's key (we cannot vouch for a copy); without one, a published
-   * signature is reported as not checked and SHA256SUMS alone is trusted.
+   * Armored OpenPGP public key that signs SHA256SUMS. Defaults to the
+   * vendor's own key (HashiCorp or OpenTofu, fingerprints checked by a test)
+   * for the official site; a mirror without a key given is trusted on its
+   * checksums alone, with a warning, since it may re-sign.
    */
   publicKey?: string;
   os?: string;
@@ -150,9 +152,10 @@ export async function installTool(options: InstallOptions): Promise<Installed> {
 
   const files = index.files(version, os, arch);
   const sums = await fetchText(files.sumsUrl, 'SHA256SUMS');
+  const publicKey = options.publicKey ?? (options.releasesUrl ? undefined : vendorKey(options.tool));
   if (files.signatureUrl) {
-    if (options.publicKey) {
-      await verifySignature(sums, files.signatureUrl, options.publicKey);
+    if (publicKey) {
+      await verifySignature(sums, files.signatureUrl, publicKey);
       core.info(`SHA256SUMS signature verified (${files.signatureUrl})`);
     } else {
       core.warning(

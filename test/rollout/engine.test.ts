@@ -23,7 +23,7 @@ function setup(canaryError: number, text = config(), seed = 7) {
   const spec = loadRolloutText(text, 'rollout.yml');
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const router = new MemoryRouter();
-  const workloads = new MemoryWorkloads('demo@sha256:' + 'a'.repeat(64));
+  const workloads = new MemoryWorkloads(`demo@sha256:${'a'.repeat(64)}`);
   const lock = new MemoryLock();
   const metrics = new SimulatedMetrics({
     rps: 100,
@@ -121,6 +121,22 @@ describe('the rollout engine in simulated time', () => {
     const report = await runRollout(s);
     expect(report.outcome).toBe('failed');
     expect(report.reason).toMatch(/did not become ready/);
+    expect(s.router.weights).toEqual({ primary: 100, canary: 0 });
+  });
+
+  it('puts the primary back on its old spec when the promotion itself fails', async () => {
+    const s = setup(0.005);
+    s.workloads.promotePrimary = async () => {
+      s.workloads.events.push('promote');
+      throw new Error('Deployment demo-primary did not become ready within 10m0s');
+    };
+    s.workloads.revertPrimary = async () => {
+      s.workloads.events.push('revert-primary');
+    };
+    const report = await runRollout(s);
+    expect(report.outcome).toBe('failed');
+    expect(s.workloads.events).toEqual(['deploy-canary', 'promote', 'revert-primary', 'scale-down-canary']);
+    expect(report.decisions.map((d) => d.reason)).toContain('demo-primary is back on its previous spec');
     expect(s.router.weights).toEqual({ primary: 100, canary: 0 });
   });
 

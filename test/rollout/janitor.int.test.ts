@@ -90,8 +90,11 @@ describe.skipIf(!hasSharedFixtures)('glidepath janitor against the fake API serv
     ]);
     expect(await router.getWeights()).toEqual({ primary: 100, canary: 0 });
     expect(
-      (fake.get('apps', 'v1', 'deployments', namespace, 'payments-canary')?.spec as { replicas: number })
-        .replicas,
+      (
+        fake.get('apps', 'v1', 'deployments', namespace, 'payments-canary')?.spec as
+          | { replicas?: number }
+          | undefined
+      )?.replicas,
     ).toBe(0);
     const annotations = fake.get('coordination.k8s.io', 'v1', 'leases', namespace, 'glidepath-payments')
       ?.metadata?.annotations;

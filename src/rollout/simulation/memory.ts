@@ -27,6 +27,7 @@ export class MemoryRouter implements TrafficRouter {
 
 export class MemoryWorkloads implements Workloads {
   readonly events: string[] = [];
+  revertPrimary?: () => Promise<void>;
   constructor(readonly revision: string) {}
   async validate(): Promise<PlannedWrite[]> {
     return [];
