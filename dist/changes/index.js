@@ -31613,7 +31613,7 @@ __webpack_unused_export__ = debug; // for test
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8558);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9631);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31622,7 +31622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8558:
+/***/ 9631:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34599,6 +34599,41 @@ function formatProblem(problem) {
 }
 function isConfigurationError(e) {
     return e instanceof ConfigurationError;
+}
+
+;// CONCATENATED MODULE: ./src/github/annotations.ts
+
+
+// GitHub shows at most 10 error annotations per step; the rest stay in the log.
+const ANNOTATION_LIMIT = 10;
+/** Emits each problem as an error annotation on its file and line. */
+function annotateProblems(problems, title = 'glidepath configuration') {
+    problems.forEach((problem, i) => {
+        if (i >= ANNOTATION_LIMIT) {
+            info(formatProblem(problem));
+            return;
+        }
+        const message = problem.field ? `${problem.field}: ${problem.message}` : problem.message;
+        error(message, {
+            title,
+            file: problem.file,
+            startLine: problem.line,
+            startColumn: problem.column,
+        });
+    });
+}
+/**
+ * Ends a step for any error: the user's mistakes as annotations on their
+ * files and one clear message; our bugs with the stack in the debug log.
+ */
+function failStep(e) {
+    if (isConfigurationError(e)) {
+        annotateProblems(e.problems);
+        setFailed(e.message);
+        return;
+    }
+    core_debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    setFailed(e instanceof Error ? e.message : String(e));
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -44687,16 +44722,7 @@ async function run(deps = {}) {
         setOutput('head', report.head);
     }
     catch (e) {
-        if (isConfigurationError(e)) {
-            for (const p of e.problems)
-                error(formatProblem(p), p.file ? { file: p.file, startLine: p.line } : {});
-            setFailed(e.message);
-        }
-        else {
-            if (e instanceof Error && e.stack)
-                core_debug(e.stack);
-            setFailed(e instanceof Error ? e.message : String(e));
-        }
+        failStep(e);
     }
 }
 function readEvent(env) {

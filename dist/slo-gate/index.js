@@ -97142,6 +97142,19 @@ function annotateProblems(problems, title = 'glidepath configuration') {
         });
     });
 }
+/**
+ * Ends a step for any error: the user's mistakes as annotations on their
+ * files and one clear message; our bugs with the stack in the debug log.
+ */
+function failStep(e) {
+    if (isConfigurationError(e)) {
+        annotateProblems(e.problems);
+        setFailed(e.message);
+        return;
+    }
+    core_debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    setFailed(e instanceof Error ? e.message : String(e));
+}
 
 ;// CONCATENATED MODULE: ./src/github/gate-summary.ts
 
@@ -98029,7 +98042,6 @@ function getInputs() {
 
 
 
-
 async function run() {
     const sources = new Map();
     try {
@@ -98073,14 +98085,7 @@ async function run() {
         }
     }
     catch (e) {
-        if (isConfigurationError(e)) {
-            annotateProblems(e.problems);
-            setFailed(e.message);
-        }
-        else {
-            core_debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
-            setFailed(e instanceof Error ? e.message : String(e));
-        }
+        failStep(e);
     }
     finally {
         for (const source of sources.values())

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { type ConfigProblem, formatProblem } from '../config/errors.js';
+import { type ConfigProblem, formatProblem, isConfigurationError } from '../config/errors.js';
 
 // GitHub shows at most 10 error annotations per step; the rest stay in the log.
 const ANNOTATION_LIMIT = 10;
@@ -19,4 +19,18 @@ export function annotateProblems(problems: ConfigProblem[], title = 'glidepath c
       startColumn: problem.column,
     });
   });
+}
+
+/**
+ * Ends a step for any error: the user's mistakes as annotations on their
+ * files and one clear message; our bugs with the stack in the debug log.
+ */
+export function failStep(e: unknown): void {
+  if (isConfigurationError(e)) {
+    annotateProblems(e.problems);
+    core.setFailed(e.message);
+    return;
+  }
+  core.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  core.setFailed(e instanceof Error ? e.message : String(e));
 }

@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { stringify } from 'yaml';
-import { isConfigurationError } from '../../config/errors.js';
-import { annotateProblems } from '../../github/annotations.js';
+import { failStep } from '../../github/annotations.js';
 import { DeploymentTracker } from '../../github/deployments.js';
 import { createOctokit } from '../../github/octokit.js';
 import { renderRolloutSummary } from '../../github/rollout-summary.js';
@@ -93,13 +92,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       .catch((e: unknown) => core.warning(`Could not update the GitHub Deployment: ${String(e)}`));
     if (report.outcome !== 'promoted') core.setFailed(`Canary ${report.outcome}: ${report.reason}`);
   } catch (e: unknown) {
-    if (isConfigurationError(e)) {
-      annotateProblems(e.problems);
-      core.setFailed(e.message);
-    } else {
-      core.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      core.setFailed(e instanceof Error ? e.message : String(e));
-    }
+    failStep(e);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

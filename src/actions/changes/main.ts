@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { formatProblem, isConfigurationError } from '../../config/errors.js';
+import { failStep } from '../../github/annotations.js';
 import { type ChangeReport, detectChanges } from '../../images/detect.js';
 import { Git } from '../../images/git.js';
 import { type EventInfo, resolveRange } from '../../images/range.js';
@@ -69,14 +69,7 @@ export async function run(deps: RunDeps = {}): Promise<void> {
     core.setOutput('base', report.base ?? '');
     core.setOutput('head', report.head);
   } catch (e: unknown) {
-    if (isConfigurationError(e)) {
-      for (const p of e.problems)
-        core.error(formatProblem(p), p.file ? { file: p.file, startLine: p.line } : {});
-      core.setFailed(e.message);
-    } else {
-      if (e instanceof Error && e.stack) core.debug(e.stack);
-      core.setFailed(e instanceof Error ? e.message : String(e));
-    }
+    failStep(e);
   }
 }
 

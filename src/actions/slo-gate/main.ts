@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { reaches } from '../../analysis/check-result.js';
 import { evaluateChecks, planGates } from '../../analysis/gate.js';
-import { isConfigurationError } from '../../config/errors.js';
 import { expandPatterns, loadGateFiles } from '../../config/load-gates.js';
 import type { SourceConfig } from '../../config/source.js';
-import { annotateProblems } from '../../github/annotations.js';
+import { failStep } from '../../github/annotations.js';
 import { renderGateSummary } from '../../github/gate-summary.js';
 import { createMetricsSource } from '../../metrics/registry.js';
 import type { MetricsSource } from '../../metrics/source.js';
@@ -61,13 +60,7 @@ export async function run(): Promise<void> {
       );
     }
   } catch (e: unknown) {
-    if (isConfigurationError(e)) {
-      annotateProblems(e.problems);
-      core.setFailed(e.message);
-    } else {
-      core.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      core.setFailed(e instanceof Error ? e.message : String(e));
-    }
+    failStep(e);
   } finally {
     for (const source of sources.values()) await source.close?.();
   }

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
-import { isConfigurationError } from '../../config/errors.js';
+import { failStep } from '../../github/annotations.js';
 import { findStickyComment, upsertStickyComment } from '../../github/comments.js';
 import { syncTrackingIssue } from '../../github/issues.js';
 import { createOctokit, type GitHubClient } from '../../github/octokit.js';
@@ -216,11 +216,7 @@ export async function run(deps: Dependencies = {}): Promise<void> {
         break;
     }
   } catch (e: unknown) {
-    if (isConfigurationError(e)) core.setFailed(e.message);
-    else {
-      core.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      core.setFailed(e instanceof Error ? e.message : String(e));
-    }
+    failStep(e);
   }
 }
 

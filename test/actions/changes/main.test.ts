@@ -148,7 +148,7 @@ describe('changes action run()', () => {
     stdout.mockRestore();
     expect(process.exitCode).toBe(1);
     expect(written).toMatch(
-      /::error file=glidepath\.services\.yml,line=2::glidepath\.services\.yml:2:\d+: services\[0\]/,
+      /::error title=glidepath configuration,file=glidepath\.services\.yml,line=2,col=\d+::services\[0\]/,
     );
   });
 
