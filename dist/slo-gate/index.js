@@ -96664,7 +96664,82 @@ const sloSchema = strictObject({
     }),
 });
 
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/config/yaml-document.ts
+
+
+/**
+ * Parses every document of a YAML file, keeping positions so that a schema
+ * error can point at the line of the offending field. Syntax errors become a
+ * ConfigurationError with the parser's own line and message.
+ */
+function parseYamlDocuments(text, file) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    const list = Array.isArray(documents) ? documents : [documents];
+    const problems = list.flatMap((doc) => doc.errors.map((error) => {
+        const at = lineCounter.linePos(error.pos[0]);
+        return { file, line: at.line, column: at.col, message: `invalid YAML: ${firstLine(error.message)}` };
+    }));
+    if (problems.length > 0)
+        throw new ConfigurationError(problems);
+    return list
+        .filter((doc) => doc.contents !== null)
+        .map((doc, index) => ({
+        file,
+        index,
+        value: doc.toJS({ maxAliasCount: 100 }),
+        positionOf(path) {
+            // Walk as deep as the path exists so a missing field points at its parent.
+            let node = doc.contents;
+            let found = node;
+            for (const key of path) {
+                if ((0,dist/* isMap */.jh)(node)) {
+                    const pair = node.items.find((item) => (0,dist/* isScalar */.jn)(item.key) && item.key.value === key);
+                    node = pair?.value ?? undefined;
+                    if (pair && (0,dist/* isScalar */.jn)(pair.key))
+                        found = pair.key;
+                }
+                else if ((0,dist/* isSeq */.oP)(node) && typeof key === 'number') {
+                    node = node.items[key];
+                }
+                else {
+                    node = undefined;
+                }
+                if (!node)
+                    break;
+                found = node;
+            }
+            const offset = found?.range?.[0];
+            if (offset === undefined)
+                return undefined;
+            const at = lineCounter.linePos(offset);
+            return { line: at.line, column: at.col };
+        },
+    }));
+}
+function firstLine(text) {
+    return text.split('\n')[0] ?? text;
+}
+/** `checks[2].max` from `['checks', 2, 'max']`. */
+function formatPath(path) {
+    return path.reduce((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key), '');
+}
+/** A problem at a field of a document, with its file, line and column. */
+function problemAt(document, path, message) {
+    const position = document.positionOf(path);
+    return {
+        file: document.file,
+        line: position?.line,
+        column: position?.column,
+        field: formatPath(path) || undefined,
+        message,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/config/openslo-checks.ts
+
 
 
 
@@ -96852,77 +96927,7 @@ function counted(query, counter, document, field) {
     return `sum(increase(${selector}[{{window}}]))`;
 }
 function problem(document, path, message) {
-    const at = document.positionOf(path);
-    const field = path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
-        .join('')
-        .replace(/^\./, '');
-    return new ConfigurationError([
-        { file: document.file, line: at?.line, column: at?.column, field, message },
-    ]);
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/config/yaml-document.ts
-
-
-/**
- * Parses every document of a YAML file, keeping positions so that a schema
- * error can point at the line of the offending field. Syntax errors become a
- * ConfigurationError with the parser's own line and message.
- */
-function parseYamlDocuments(text, file) {
-    const lineCounter = new dist/* LineCounter */.HN();
-    const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-    const list = Array.isArray(documents) ? documents : [documents];
-    const problems = list.flatMap((doc) => doc.errors.map((error) => {
-        const at = lineCounter.linePos(error.pos[0]);
-        return { file, line: at.line, column: at.col, message: `invalid YAML: ${firstLine(error.message)}` };
-    }));
-    if (problems.length > 0)
-        throw new ConfigurationError(problems);
-    return list
-        .filter((doc) => doc.contents !== null)
-        .map((doc, index) => ({
-        file,
-        index,
-        value: doc.toJS({ maxAliasCount: 100 }),
-        positionOf(path) {
-            // Walk as deep as the path exists so a missing field points at its parent.
-            let node = doc.contents;
-            let found = node;
-            for (const key of path) {
-                if ((0,dist/* isMap */.jh)(node)) {
-                    const pair = node.items.find((item) => (0,dist/* isScalar */.jn)(item.key) && item.key.value === key);
-                    node = pair?.value ?? undefined;
-                    if (pair && (0,dist/* isScalar */.jn)(pair.key))
-                        found = pair.key;
-                }
-                else if ((0,dist/* isSeq */.oP)(node) && typeof key === 'number') {
-                    node = node.items[key];
-                }
-                else {
-                    node = undefined;
-                }
-                if (!node)
-                    break;
-                found = node;
-            }
-            const offset = found?.range?.[0];
-            if (offset === undefined)
-                return undefined;
-            const at = lineCounter.linePos(offset);
-            return { line: at.line, column: at.col };
-        },
-    }));
-}
-function firstLine(text) {
-    return text.split('\n')[0] ?? text;
-}
-/** `checks[2].max` from `['checks', 2, 'max']`. */
-function formatPath(path) {
-    return path.reduce((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key), '');
+    return new ConfigurationError([problemAt(document, path, message)]);
 }
 
 ;// CONCATENATED MODULE: ./src/config/schema-problems.ts
@@ -96937,14 +96942,7 @@ function schemaProblems(error, document, prefix = []) {
         // Point at the unknown key itself, not at the map that holds it.
         if (issue.code === 'unrecognized_keys' && issue.keys.length === 1)
             path.push(issue.keys[0]);
-        const position = document.positionOf(path);
-        return {
-            file: document.file,
-            line: position?.line,
-            column: position?.column,
-            field: formatPath(path) || undefined,
-            message: describeIssue(issue),
-        };
+        return problemAt(document, path, describeIssue(issue));
     });
 }
 function describeIssue(issue) {

@@ -4,7 +4,7 @@ import { parseDuration } from './duration.js';
 import { ConfigurationError } from './errors.js';
 import type { BurnRateDefinition, CheckDefinition, GateDefinition } from './gate-definition.js';
 import type { IndicatorSpec, SliFile, SloFile } from './openslo.js';
-import type { YamlDocument } from './yaml-document.js';
+import { problemAt, type YamlDocument } from './yaml-document.js';
 
 type Metric = { metricSource: { type: string; spec: Record<string, unknown>; metricSourceRef?: string } };
 
@@ -266,12 +266,5 @@ function counted(
 }
 
 function problem(document: YamlDocument, path: Array<string | number>, message: string): ConfigurationError {
-  const at = document.positionOf(path);
-  const field = path
-    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
-    .join('')
-    .replace(/^\./, '');
-  return new ConfigurationError([
-    { file: document.file, line: at?.line, column: at?.column, field, message },
-  ]);
+  return new ConfigurationError([problemAt(document, path, message)]);
 }

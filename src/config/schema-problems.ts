@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from './errors.js';
-import { type FieldPath, formatPath, type YamlDocument } from './yaml-document.js';
+import { type FieldPath, problemAt, type YamlDocument } from './yaml-document.js';
 
 /**
  * Turns zod's issues into problems that name the file, line, field and what
@@ -15,14 +15,7 @@ export function schemaProblems(
     const path = [...prefix, ...(issue.path as Array<string | number>)];
     // Point at the unknown key itself, not at the map that holds it.
     if (issue.code === 'unrecognized_keys' && issue.keys.length === 1) path.push(issue.keys[0] as string);
-    const position = document.positionOf(path);
-    return {
-      file: document.file,
-      line: position?.line,
-      column: position?.column,
-      field: formatPath(path) || undefined,
-      message: describeIssue(issue),
-    };
+    return problemAt(document, path, describeIssue(issue));
   });
 }
 

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseAllDocuments } from 'yaml';
-import { ConfigurationError } from './errors.js';
+import { type ConfigProblem, ConfigurationError } from './errors.js';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -77,4 +77,16 @@ export function formatPath(path: FieldPath): string {
     (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key),
     '',
   );
+}
+
+/** A problem at a field of a document, with its file, line and column. */
+export function problemAt(document: YamlDocument, path: FieldPath, message: string): ConfigProblem {
+  const position = document.positionOf(path);
+  return {
+    file: document.file,
+    line: position?.line,
+    column: position?.column,
+    field: formatPath(path) || undefined,
+    message,
+  };
 }

@@ -1,5 +1,5 @@
-import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
-import { type FieldPath, formatPath, type YamlDocument } from '../config/yaml-document.js';
+import { ConfigurationError } from '../config/errors.js';
+import { type FieldPath, problemAt, type YamlDocument } from '../config/yaml-document.js';
 
 /** A Kubernetes-style document of the imported file, with a way to point at its lines. */
 export interface SourceDocument {
@@ -13,18 +13,6 @@ export interface SourceDocument {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A problem at a field of a document, with its file and line. */
-export function problemAt(document: YamlDocument, path: FieldPath, message: string): ConfigProblem {
-  const position = document.positionOf(path);
-  return {
-    file: document.file,
-    line: position?.line,
-    column: position?.column,
-    field: formatPath(path) || undefined,
-    message,
-  };
 }
 
 export function failAt(document: YamlDocument, path: FieldPath, message: string): ConfigurationError {
