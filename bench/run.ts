@@ -1,6 +1,7 @@
 // `npm run bench [-- NAME [flags]]`: runs every benchmark, or the one named, and prints its figures.
 import { benchBlastRadius } from './blast-radius.js';
 import { benchChanges } from './changes.js';
+import { benchColdStart } from './cold-start.js';
 import { benchGateEvaluation } from './gate-evaluation.js';
 import { benchPlanRender } from './plan-render.js';
 
@@ -9,6 +10,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   'plan-render': () => benchPlanRender(),
   changes: () => benchChanges(),
   'gate-evaluation': () => benchGateEvaluation(),
+  'cold-start': () => benchColdStart(),
 };
 
 const [name, ...args] = process.argv.slice(2);

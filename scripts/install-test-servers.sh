@@ -7,6 +7,8 @@ command -v prometheus >/dev/null 2>&1 || missing="$missing prometheus"
 command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 command -v buildah >/dev/null 2>&1 || missing="$missing buildah"
 command -v docker-registry >/dev/null 2>&1 || missing="$missing docker-registry"
+# Debian's headless Chromium renders the job summaries (GFM + Mermaid) in test/github/rendered-summaries.int.test.ts.
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
   echo "glidepath tests: missing$missing and not root; install them, or the tests that need them will fail" >&2

@@ -1,5 +1,14 @@
 import type { CheckResult, GateReport } from '../analysis/check-result.js';
-import { format, formatBand } from '../analysis/threshold.js';
+import { format } from '../analysis/threshold.js';
+import {
+  formatCount,
+  formatDateTime,
+  formatNumber,
+  formatPercent,
+  formatValue,
+  type Unit,
+  unitOfCheck,
+} from './format.js';
 
 const ICON: Record<CheckResult['status'], string> = {
   pass: '✅ pass',
@@ -14,7 +23,7 @@ export function renderGateSummary(report: GateReport): string {
   const lines = [
     `### SLO gate: ${report.result.toUpperCase()}`,
     '',
-    `Source: ${escapeCell(report.source)} · evaluated at ${report.evaluatedAt}`,
+    `Source: ${escapeCell(report.source)} · evaluated at ${formatDateTime(report.evaluatedAt)}`,
     '',
     '| Check | Status | Value | Bound | Window | Reason |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -22,10 +31,10 @@ export function renderGateSummary(report: GateReport): string {
       [
         `\`${escapeCell(c.gate)}/${escapeCell(c.name)}\``,
         ICON[c.status],
-        c.value === undefined ? '—' : format(c.value),
+        c.value === undefined ? '—' : formatValue(c.value, unitOf(c)),
         escapeCell(boundText(c)),
         c.window,
-        escapeCell(c.reason),
+        escapeCell(humanReason(c)),
       ]
         .join(' | ')
         .replace(/^/, '| ')
@@ -50,15 +59,15 @@ function burnRateTable(check: CheckResult): string[] {
   const record = check.burnRate;
   if (!record) return [];
   const burn = (w: { window: string; errors: number; total: number; burnRate: number | null }) =>
-    `${w.burnRate === null ? 'no data' : `${format(w.burnRate)}x`} (${format(w.errors)}/${format(w.total)} over ${w.window})`;
+    `${w.burnRate === null ? 'no data' : `${formatNumber(w.burnRate)}×`} (${formatCount(w.errors)} / ${formatCount(w.total)} over ${w.window})`;
   return [
-    `Burn rate of \`${escapeCell(check.gate)}/${escapeCell(check.name)}\` against SLO ${format(record.target)} (error budget ${format(record.errorBudget)}):`,
+    `Burn rate of \`${escapeCell(check.gate)}/${escapeCell(check.name)}\` against SLO ${formatPercent(record.target)} (error budget ${formatPercent(record.errorBudget)}):`,
     '',
     '| Rule | Long window | Short window | Fires |',
     '| --- | --- | --- | --- |',
     ...record.rules.map(
       (r) =>
-        `| ${r.severity} > ${format(r.factor)}x | ${burn(r.long)} | ${burn(r.short)} | ${r.fired ? '🔥 yes' : r.noData ? 'no (missing data)' : 'no'} |`,
+        `| ${r.severity} > ${formatNumber(r.factor)}× | ${burn(r.long)} | ${burn(r.short)} | ${r.fired ? '🔥 yes' : r.noData ? 'no (missing data)' : 'no'} |`,
     ),
     '',
   ];
@@ -66,11 +75,43 @@ function burnRateTable(check: CheckResult): string[] {
 
 function boundText(check: CheckResult): string {
   if (check.burnRate && check.bound.min === undefined && check.bound.max === undefined) {
-    return `burn rate vs SLO ${format(check.burnRate.target)}`;
+    return `burn rate vs SLO ${formatPercent(check.burnRate.target)}`;
   }
-  const band = formatBand(check.bound);
-  const warn = check.warnBand ? ` (warn outside ${formatBand(check.warnBand)})` : '';
+  const unit = unitOf(check);
+  const band = formatBand(check.bound, unit);
+  const warn = check.warnBand ? ` (warn outside ${formatBand(check.warnBand, unit)})` : '';
   return check.fractionOf ? `share ${band}${warn}` : `${band}${warn}`;
+}
+
+/**
+ * The check's reason with its numbers in the check's unit: the evaluator
+ * writes them raw (`0.0797546 is above the maximum 0.02`) for logs and
+ * annotations; the summary says `7.98 % is above the maximum 2 %`.
+ */
+function humanReason(check: CheckResult): string {
+  const unit = unitOf(check);
+  const numbers = [check.value, check.bound.min, check.bound.max, check.warnBand?.min, check.warnBand?.max];
+  let reason = check.reason;
+  for (const n of numbers) {
+    if (n === undefined || !Number.isFinite(n)) continue;
+    const raw = format(n).replace(/[.+]/g, '\\$&');
+    reason = reason.replace(new RegExp(`(?<![\\d.])${raw}(?![\\d.]*\\d)`, 'g'), formatValue(n, unit));
+  }
+  return reason;
+}
+
+/** A share of points (OpenSLO threshold objectives) is a ratio whatever the query measures. */
+function unitOf(check: CheckResult): Unit {
+  if (check.fractionOf) return 'ratio';
+  return unitOfCheck({ name: check.name, query: check.query, max: check.bound.max, min: check.bound.min });
+}
+
+function formatBand(band: { min?: number; max?: number }, unit: Unit): string {
+  const f = (v: number) => formatValue(v, unit);
+  if (band.min !== undefined && band.max !== undefined) return `${f(band.min)} to ${f(band.max)}`;
+  if (band.min !== undefined) return `≥ ${f(band.min)}`;
+  if (band.max !== undefined) return `≤ ${f(band.max)}`;
+  return 'any value';
 }
 
 function escapeCell(text: string): string {

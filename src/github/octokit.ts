@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import { describeNetworkError } from '../metrics/network-error.js';
 
 export type GitHubClient = Octokit;
 
@@ -15,5 +16,15 @@ export function createOctokit(
   token: string,
   baseUrl = process.env.GITHUB_API_URL || 'https://api.github.com',
 ): GitHubClient {
-  return new Octokit({ auth: token, baseUrl, userAgent: 'glidepath' });
+  const octokit = new Octokit({ auth: token, baseUrl, userAgent: 'glidepath' });
+  // @octokit/request turns a failed fetch into a RequestError with status 500,
+  // no response and the cause's message, which for a refused connection (an
+  // AggregateError) is empty: name the cause and the host instead.
+  octokit.hook.error('request', (error: unknown, options) => {
+    if (error instanceof Error && !(error as { response?: unknown }).response) {
+      error.message = `GitHub API request ${options.method} ${String(options.url)} failed: ${describeNetworkError(error, options.baseUrl ?? baseUrl)}`;
+    }
+    throw error;
+  });
+  return octokit;
 }

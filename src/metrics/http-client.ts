@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
 import { ConfigurationError } from '../config/errors.js';
+import { describeNetworkError } from './network-error.js';
 import { MetricsUnavailableError } from './source.js';
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -127,10 +128,10 @@ export async function requestWithRetry(
       const code = (e as { cause?: { code?: unknown } }).cause?.code;
       if (typeof code === 'string' && certificateErrors.has(code)) {
         throw new MetricsUnavailableError(
-          `${describe} presented a TLS certificate that could not be verified: ${describeNetworkError(e, policy.timeoutMs)}; if a private CA signed it, set caFile to that CA's PEM certificate (not retried: every attempt would fail the same way)`,
+          `${describe} presented a TLS certificate that could not be verified: ${describeNetworkError(e, url, policy.timeoutMs)}; if a private CA signed it, set caFile to that CA's PEM certificate (not retried: every attempt would fail the same way)`,
         );
       }
-      lastProblem = describeNetworkError(e, policy.timeoutMs);
+      lastProblem = describeNetworkError(e, url, policy.timeoutMs);
     }
   }
   throw new MetricsUnavailableError(
@@ -151,14 +152,4 @@ function errorText(body: string): string {
   }
   const text = body.trim().slice(0, 200);
   return text ? `: ${text}` : '';
-}
-
-function describeNetworkError(e: unknown, timeoutMs: number): string {
-  if (e instanceof Error) {
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-    const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
-    return e.message;
-  }
-  return String(e);
 }

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { repoRoot } from '../support/shared-fixtures.js';
 
 function listFiles(dir: string, prefix = ''): string[] {
@@ -31,4 +32,27 @@ describe('dist/', () => {
     );
     expect(stale, `stale bundles: ${stale.join(', ')}`).toEqual([]);
   }, 600_000);
+
+  it('ships each action once: main and post point at one bundle, and every bundle is an entry point', () => {
+    const actionFiles = [
+      'action.yml',
+      ...readdirSync(join(repoRoot, 'actions')).map((a) => `actions/${a}/action.yml`),
+    ];
+    const used = new Set<string>();
+    for (const file of actionFiles) {
+      const runs = (parse(readFileSync(join(repoRoot, file), 'utf8')) as { runs: Record<string, string> })
+        .runs;
+      if (runs.using !== 'node24') continue;
+      const entries = [runs.main, runs.post].filter((e): e is string => !!e);
+      const bundles = new Set(entries.map((e) => relative(repoRoot, join(repoRoot, dirname(file), e))));
+      expect(bundles.size, `${file}: main and post must share one bundle`).toBe(1);
+      for (const bundle of bundles) used.add(bundle);
+    }
+    expect([...used].sort()).toContain('dist/canary/index.js');
+    // No second copy of an action's code (the old post.js) and no bundle no action runs, except the CLI.
+    const shipped = listFiles(join(repoRoot, 'dist'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => `dist/${f}`);
+    expect(shipped.filter((f) => !used.has(f) && f !== 'dist/cli/index.js')).toEqual([]);
+  });
 });

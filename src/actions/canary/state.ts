@@ -34,3 +34,16 @@ export function readState(): CanaryState {
     kubeconfig: core.getState('kubeconfig') || undefined,
   };
 }
+
+/**
+ * One bundle serves main and post (docker/build-push-action's state-helper:
+ * `IsPost = !!process.env['STATE_isPost']`): main saves `isPost` first thing,
+ * and the runner hands saved state only to the post step, as STATE_<name>.
+ */
+export function isPost(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!env.STATE_isPost;
+}
+
+export function saveIsPost(): void {
+  core.saveState('isPost', 'true');
+}

@@ -1,3 +1,5 @@
+import { runWithOutputs } from '../step-outputs.js';
 import { run } from './main.js';
 
-await run();
+// `result` is promised on every path: a gate that could not be evaluated fails.
+await runWithOutputs(() => run(), { result: 'fail' });

@@ -40,7 +40,7 @@ export async function run(): Promise<void> {
       core.info(`${check.status.padEnd(7)} ${check.gate}/${check.name}: ${check.reason}`);
     }
 
-    const reportPath = join(process.env.RUNNER_TEMP ?? process.cwd(), 'glidepath-slo-gate-report.json');
+    const reportPath = join(process.env.RUNNER_TEMP ?? process.cwd(), reportFileName(process.env));
     writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
     core.setOutput('result', report.result);
     core.setOutput('report', reportPath);
@@ -64,4 +64,16 @@ export async function run(): Promise<void> {
   } finally {
     for (const source of sources.values()) await source.close?.();
   }
+}
+
+/**
+ * One report file per step: GITHUB_ACTION is the step's id, or for a step
+ * without one a name the runner makes unique within the job
+ * (`__owner_repo`, then `__owner_repo_2`, ...), so two gates in a job keep
+ * their own reports.
+ * https://docs.github.com/en/actions/reference/workflows-and-actions/variables
+ */
+export function reportFileName(env: NodeJS.ProcessEnv): string {
+  const step = (env.GITHUB_ACTION ?? '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+/, '');
+  return step ? `glidepath-slo-gate-${step}.json` : 'glidepath-slo-gate-report.json';
 }

@@ -20,8 +20,10 @@ import { type FakeKube, startFakeKube } from '../../support/fake-kube/index.js';
 import { hasSharedFixtures, repoRoot } from '../../support/shared-fixtures.js';
 
 const main = 'dist/canary/index.js';
-const post = 'dist/canary/post.js';
-const built = existsSync(`${repoRoot}/${main}`) && existsSync(`${repoRoot}/${post}`);
+// One bundle serves main and post (action.yml points both at it); the runner
+// hands the post step the state main saved, `isPost` first.
+const post = main;
+const built = existsSync(`${repoRoot}/${main}`);
 
 const runEnv = { GITHUB_REPOSITORY: 'shop/payments', GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' };
 
@@ -106,6 +108,7 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
     expect(crashed.canaryWeight()).toBe(25);
     const run = await runBundledAction(post, {
       state: {
+        isPost: 'true',
         started: 'true',
         config: crashed.configPath,
         manifest: crashed.manifestPath,
@@ -141,6 +144,7 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
     const before = fake.writeCount;
     const run = await runBundledAction(post, {
       state: {
+        isPost: 'true',
         started: 'true',
         config: other.configPath,
         manifest: other.manifestPath,
@@ -157,10 +161,12 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
 
   it('post step after a run that finished or never started: nothing to clean up, no writes', async () => {
     const before = fake.writeCount;
-    const notStarted = await runBundledAction(post, { state: {} });
+    const notStarted = await runBundledAction(post, { state: { isPost: 'true' } });
     expect(notStarted.exitCode).toBe(0);
     expect(notStarted.stdout).toContain('glidepath: nothing to clean up');
-    const finished = await runBundledAction(post, { state: { started: 'true', finished: 'true' } });
+    const finished = await runBundledAction(post, {
+      state: { isPost: 'true', started: 'true', finished: 'true' },
+    });
     expect(finished.stdout).toContain('glidepath: nothing to clean up');
     expect(fake.writeCount).toBe(before);
   });
