@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { evaluateChecks, planGates } from '../src/analysis/gate.js';
+import { parseCommandArgs } from '../src/cli/args.js';
 import { loadGateFiles } from '../src/config/load-gates.js';
 import type { SourceConfig } from '../src/config/source.js';
 import { renderGateSummary } from '../src/github/gate-summary.js';
 import { createMetricsSource } from '../src/metrics/registry.js';
 import { prometheusInstalled, startPrometheus, waitForSamples } from '../test/support/prometheus.js';
 import { startDemoService } from './demo-service.js';
+import { playgroundUsage, positive, rate } from './flags.js';
 import { startLoad } from './load-generator.js';
 
 /**
@@ -16,14 +17,18 @@ import { startLoad } from './load-generator.js';
  * gate evaluated by the same core the action uses.
  */
 export async function runGateDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values } = parseCommandArgs(
+    argv,
+    {
       'error-rate': { type: 'string', default: '0.005' },
       'latency-ms': { type: 'string', default: '5' },
       out: { type: 'string', default: '.playground' },
     },
-  });
+    playgroundUsage,
+    { positionals: false },
+  );
+  rate('error-rate', values['error-rate'] as string);
+  positive('latency-ms', values['latency-ms'] as string);
   const errorRate = Number(values['error-rate']);
   const service = await startDemoService({
     track: 'stable',

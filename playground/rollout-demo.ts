@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../src/cli/args.js';
 import { loadRolloutText } from '../src/config/load-rollout.js';
 import { renderRolloutSummary } from '../src/github/rollout-summary.js';
 import { startLocalProxy } from '../src/mesh/local.js';
@@ -12,6 +12,7 @@ import { MemoryLock } from '../src/rollout/simulation/memory.js';
 import type { Workloads } from '../src/rollout/workloads.js';
 import { prometheusInstalled, startPrometheus, waitForSamples } from '../test/support/prometheus.js';
 import { type DemoService, startDemoService } from './demo-service.js';
+import { interval as flagInterval, steps as flagSteps, playgroundUsage, positive, rate } from './flags.js';
 import { startLoad } from './load-generator.js';
 
 /** The playground's "cluster": two demo processes behind the local proxy; promotion gives the primary the canary's behaviour. */
@@ -44,9 +45,9 @@ class PlaygroundWorkloads implements Workloads {
  * with a faulty one.
  */
 export async function runRolloutDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values } = parseCommandArgs(
+    argv,
+    {
       'canary-error-rate': { type: 'string', default: '0.08' },
       'base-error-rate': { type: 'string', default: '0.005' },
       steps: { type: 'string' },
@@ -55,7 +56,14 @@ export async function runRolloutDemo(argv: string[]): Promise<number> {
       summary: { type: 'string', default: '.playground/summary.md' },
       rps: { type: 'string', default: '150' },
     },
-  });
+    playgroundUsage,
+    { positionals: false },
+  );
+  rate('canary-error-rate', values['canary-error-rate'] as string);
+  rate('base-error-rate', values['base-error-rate'] as string);
+  positive('rps', values.rps as string, { integer: true });
+  if (values.steps) values.steps = flagSteps(values.steps).join(', ');
+  if (values.interval) flagInterval(values.interval);
   const base = Number(values['base-error-rate']);
   let text = readFileSync(new URL('./rollout.yml', import.meta.url), 'utf8');
   if (values.steps) text = text.replace(/^steps: .*$/m, `steps: [${values.steps}]`);

@@ -4,4 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh
-exec node_modules/.bin/tsx playground/main.ts "$@"
+echo "glidepath: starting the playground on Node $(node_modules/.bin/node -v) (npm run playground -- --help lists the flags)" >&2
+exec node_modules/.bin/node node_modules/tsx/dist/cli.mjs playground/main.ts "$@"

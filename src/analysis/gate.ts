@@ -48,7 +48,8 @@ export function planGates(gates: GateDefinition[], options: PlanOptions): Planne
       problems.push({
         file: gate.file,
         field: 'spec.source',
-        message: 'no metrics source: set the prometheus-url input, or spec.source in the file',
+        message:
+          'no metrics source: pass --prometheus-url (the prometheus-url input of the slo-gate action), or set spec.source in a Gate or a Prometheus DataSource (metricSourceRef) in OpenSLO',
       });
       continue;
     }

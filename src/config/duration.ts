@@ -41,7 +41,18 @@ export function formatDuration(ms: number): string {
   return text || '0s';
 }
 
-/** A zod field for a duration written like `5m`, stored as its text (a valid PromQL range). */
-export const durationText = z.string().refine((text) => parseDuration(text) !== undefined, {
-  message: 'must be a duration such as 30s, 5m, 1h or 1h30m (units ms, s, m, h, d, w, y, largest first)',
-});
+/**
+ * A zod field for a duration written like `5m`, stored as its text (a valid
+ * PromQL range). A pattern rather than a refinement, so the JSON Schema holds
+ * it too and an editor flags `5 minutes` as the action would; the lookahead
+ * refuses a zero duration such as `0m`.
+ */
+export const DURATION_PATTERN =
+  /^(?=.*[1-9])(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
+
+export const durationText = z
+  .string()
+  .regex(
+    DURATION_PATTERN,
+    'must be a duration such as 30s, 5m, 1h or 1h30m (units ms, s, m, h, d, w, y, largest first)',
+  );

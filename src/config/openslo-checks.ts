@@ -1,12 +1,34 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import type { BurnRateRule } from '../analysis/burn-rate.js';
 import { parseDuration } from './duration.js';
-import { ConfigurationError } from './errors.js';
+import { type ConfigProblem, ConfigurationError } from './errors.js';
 import type { BurnRateDefinition, CheckDefinition, GateDefinition } from './gate-definition.js';
-import type { IndicatorSpec, SliFile, SloFile } from './openslo.js';
+import type {
+  AlertConditionFile,
+  AlertPolicyFile,
+  DataSourceFile,
+  IndicatorSpec,
+  SliFile,
+  SloFile,
+} from './openslo.js';
+import type { SourceConfig } from './source.js';
 import { problemAt, type YamlDocument } from './yaml-document.js';
 
-type Metric = { metricSource: { type: string; spec: Record<string, unknown>; metricSourceRef?: string } };
+type Metric = { metricSource: { type?: string; spec: Record<string, unknown>; metricSourceRef?: string } };
+
+/** AlertPolicy and AlertCondition documents of the files given, for alertPolicyRef and conditionRef. */
+export interface AlertObjects {
+  policies: Map<string, { policy: AlertPolicyFile; document: YamlDocument }>;
+  conditions: Map<string, { condition: AlertConditionFile; document: YamlDocument }>;
+  /** `Kind/name` of documents that failed their schema, with the problems to report when one is named. */
+  broken: Map<string, ConfigProblem[]>;
+}
+
+/** The DataSources of the files given, and the one source an SLO's metrics resolve to. */
+interface SourceContext {
+  dataSources: Map<string, DataSourceFile>;
+  found?: { name: string; source: SourceConfig };
+}
 
 /**
  * Turns an OpenSLO SLO into gate checks. The gate judges the recent window
@@ -17,7 +39,12 @@ export function sloToGate(
   slo: SloFile,
   document: YamlDocument,
   indicators: Map<string, SliFile>,
+  dataSources: Map<string, DataSourceFile> = new Map(),
+  alerts: AlertObjects = { policies: new Map(), conditions: new Map(), broken: new Map() },
 ): GateDefinition {
+  const sourceContext: SourceContext = { dataSources };
+  const promQuery = (metric: Metric, doc: YamlDocument, field: Array<string | number>) =>
+    metricQuery(metric, doc, field, sourceContext);
   const base = ['spec'] as const;
   let indicator: IndicatorSpec;
   let indicatorField: Array<string | number>;
@@ -83,7 +110,7 @@ export function sloToGate(
     };
   });
 
-  const burnRate = alertPolicyBurnRate(slo, document, indicator, indicatorField);
+  const burnRate = alertPolicyBurnRate(slo, document, indicator, indicatorField, promQuery, alerts);
   if (burnRate) {
     slo.spec.objectives.forEach((objective, i) => {
       const objectiveCheck = checks[i] as CheckDefinition;
@@ -104,6 +131,7 @@ export function sloToGate(
     name: slo.metadata.name,
     kind: 'SLO',
     file: document.file,
+    ...(sourceContext.found ? { source: sourceContext.found.source } : {}),
     vars: { service: slo.spec.service },
     checks,
   };
@@ -123,6 +151,8 @@ function alertPolicyBurnRate(
   document: YamlDocument,
   indicator: IndicatorSpec,
   indicatorField: Array<string | number>,
+  promQuery: (metric: Metric, document: YamlDocument, field: Array<string | number>) => string,
+  alerts: AlertObjects,
 ): Omit<BurnRateDefinition, 'target'> | undefined {
   const policies = slo.spec.alertPolicies ?? [];
   if (policies.length === 0) return undefined;
@@ -135,10 +165,31 @@ function alertPolicyBurnRate(
     );
   }
   const rules: BurnRateRule[] = [];
-  policies.forEach((policy, p) => {
-    policy.spec?.conditions.forEach((condition, c) => {
-      const path = ['spec', 'alertPolicies', p, 'spec', 'conditions', c, 'spec'];
-      const spec = condition.spec as NonNullable<typeof condition.spec>;
+  policies.forEach((inline, p) => {
+    const policy = resolveRef(
+      inline,
+      inline.alertPolicyRef,
+      'AlertPolicy',
+      alerts.policies,
+      (found) => found.policy,
+      { document, path: ['spec', 'alertPolicies', p] },
+      'alertPolicyRef',
+      alerts.broken,
+    );
+    (policy.value.spec?.conditions ?? []).forEach((inlineCondition, c) => {
+      const condition = resolveRef(
+        inlineCondition,
+        inlineCondition.conditionRef,
+        'AlertCondition',
+        alerts.conditions,
+        (found) => found.condition,
+        { document: policy.document, path: [...policy.path, 'spec', 'conditions', c] },
+        'conditionRef',
+        alerts.broken,
+      );
+      const document = condition.document;
+      const path = [...condition.path, 'spec'];
+      const spec = condition.value.spec as NonNullable<AlertConditionFile['spec']>;
       const rule = spec.condition;
       if (rule.op === 'lt' || rule.op === 'lte') {
         throw problem(
@@ -195,20 +246,75 @@ function alertPolicyBurnRate(
   return { errors, total, rules };
 }
 
-function promQuery(metric: Metric, document: YamlDocument, field: Array<string | number>): string {
-  const source = metric.metricSource;
-  if (source.metricSourceRef !== undefined) {
-    throw problem(
-      document,
-      [...field, 'metricSource', 'metricSourceRef'],
-      'metricSourceRef is not supported: give type: Prometheus and spec.query inline',
-    );
+/**
+ * An inline alert object, or the document its ref names (OpenSLO: "the name
+ * or path" of the object; glidepath looks names up among the files given),
+ * with the document and path to point problems at.
+ */
+function resolveRef<T, F extends { document: YamlDocument }>(
+  inline: T,
+  ref: string | undefined,
+  kind: 'AlertPolicy' | 'AlertCondition',
+  found: Map<string, F>,
+  pick: (entry: F) => T,
+  at: { document: YamlDocument; path: Array<string | number> },
+  field: string,
+  broken: Map<string, ConfigProblem[]>,
+): { value: T; document: YamlDocument; path: Array<string | number> } {
+  if (ref === undefined) return { value: inline, ...at };
+  const entry = found.get(ref);
+  if (entry) {
+    const document = entry.document;
+    return { value: pick(entry), document, path: [] };
   }
-  if (source.type.toLowerCase() !== 'prometheus') {
+  throw new ConfigurationError(
+    broken.get(`${kind}/${ref}`) ?? [
+      problemAt(
+        at.document,
+        [...at.path, field],
+        `no ${kind} named "${ref}" among the files given: add its kind: ${kind} document, or inline it`,
+      ),
+    ],
+  );
+}
+
+function metricQuery(
+  metric: Metric,
+  document: YamlDocument,
+  field: Array<string | number>,
+  context: SourceContext,
+): string {
+  const source = metric.metricSource;
+  let type = source.type;
+  if (source.metricSourceRef !== undefined) {
+    const ref = source.metricSourceRef;
+    const dataSource = context.dataSources.get(ref);
+    const at = [...field, 'metricSource', 'metricSourceRef'];
+    if (!dataSource) {
+      throw problem(
+        document,
+        at,
+        `no DataSource named "${ref}" among the files given: add its kind: DataSource document (type: Prometheus, connectionDetails.url), or drop metricSourceRef and set the gate's source`,
+      );
+    }
+    type = type ?? dataSource.spec.type;
+    if (dataSource.spec.type.toLowerCase() === 'prometheus') {
+      const resolved = prometheusOf(dataSource, document, at);
+      if (context.found && context.found.name !== ref) {
+        throw problem(
+          document,
+          at,
+          `"${ref}" differs from DataSource "${context.found.name}" of another metric of this SLO: a gate queries one source per SLO`,
+        );
+      }
+      context.found = { name: ref, source: resolved };
+    }
+  }
+  if (type === undefined || type.toLowerCase() !== 'prometheus') {
     throw problem(
       document,
-      [...field, 'metricSource', 'type'],
-      `metric source type "${source.type}" is not supported by the gate: use Prometheus`,
+      [...field, 'metricSource', type === source.type ? 'type' : 'metricSourceRef'],
+      `metric source type "${type}" is not supported by the gate: use Prometheus`,
     );
   }
   const query = source.spec.query;
@@ -263,6 +369,28 @@ function counted(
     );
   }
   return `sum(increase(${selector}[{{window}}]))`;
+}
+
+/**
+ * A Prometheus DataSource's address. OpenSLO leaves `connectionDetails`
+ * free-form ("everything that is valid YAML can be put here"); glidepath reads
+ * `url` (or `address`), the Prometheus HTTP API's base URL.
+ */
+function prometheusOf(
+  dataSource: DataSourceFile,
+  document: YamlDocument,
+  at: Array<string | number>,
+): SourceConfig {
+  const details = dataSource.spec.connectionDetails ?? {};
+  const address = [details.url, details.address].find((v): v is string => typeof v === 'string');
+  if (!address || !/^https?:\/\/\S+$/.test(address)) {
+    throw problem(
+      document,
+      at,
+      `DataSource "${dataSource.metadata.name}" of type Prometheus needs connectionDetails.url, an http(s) URL such as https://prometheus.example:9090${address ? ` (got ${JSON.stringify(address)})` : ''}`,
+    );
+  }
+  return { provider: 'prometheus', address };
 }
 
 function problem(document: YamlDocument, path: Array<string | number>, message: string): ConfigurationError {

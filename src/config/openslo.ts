@@ -7,17 +7,32 @@ import { durationText, parseDuration } from './duration.js';
  * metric source is Prometheus. Everything else is refused with a message,
  * never ignored, so an SLO can't pass because part of it was skipped.
  */
-const metricSource = z.looseObject({
-  metricSourceRef: z.string().optional(),
-  type: z.string(),
-  spec: z.looseObject({}),
-});
+// `type` "can be omitted because the type will be inferred from the DataSource
+// when metricSourceRef is specified" (OpenSLO README, "SLI").
+const metricSource = z
+  .looseObject({
+    metricSourceRef: z.string().min(1).optional(),
+    // The gate queries Prometheus only; OpenSLO leaves the type's spelling open, so any case.
+    type: z
+      .string()
+      .regex(/^[Pp][Rr][Oo][Mm][Ee][Tt][Hh][Ee][Uu][Ss]$/, {
+        error: (issue) =>
+          `metric source type ${JSON.stringify(issue.input)} is not supported by the gate: use Prometheus`,
+      })
+      .optional(),
+    spec: z.looseObject({}),
+  })
+  .refine((source) => source.type !== undefined || source.metricSourceRef !== undefined, {
+    path: ['type'],
+    message: 'is required when metricSourceRef is absent: the metric source type, e.g. Prometheus',
+  });
 
 const metric = z.strictObject({ metricSource });
 
 const ratioMetric = z
   .strictObject({
-    counter: z.boolean(),
+    // Optional, false when absent, as the OpenSLO Go SDK reads it (a missing bool is false).
+    counter: z.boolean().default(false),
     good: metric.optional(),
     bad: metric.optional(),
     total: metric.optional(),
@@ -101,11 +116,12 @@ const objective = z
  * (required string), `spec.condition` with `kind: burnrate`, `op` (lte, gte,
  * lt, gt), `threshold`, `lookbackWindow` (duration shorthand) and
  * `alertAfter` ("the duration the condition needs to be valid for before
- * alerting, defaults to 0m"). Only inline conditions can be evaluated: a
- * `conditionRef` names a document the gate has not been given.
+ * alerting, defaults to 0m"). Inline in a policy, or a document of its own
+ * that a policy names in `conditionRef`.
  */
-const alertCondition = z
+export const alertConditionSchema = z
   .strictObject({
+    apiVersion: z.literal('openslo/v1').optional(),
     kind: z.literal('AlertCondition').optional(),
     metadata: metadata.optional(),
     spec: z
@@ -120,7 +136,8 @@ const alertCondition = z
               'only kind: burnrate is defined by OpenSLO v1',
             )
             .default('burnrate'),
-          op: z.enum(['lte', 'gte', 'lt', 'gt']),
+          // The spec's own AlertCondition examples give no op: a burn rate alerts above its threshold.
+          op: z.enum(['lte', 'gte', 'lt', 'gt']).default('gt'),
           threshold: z.number().gt(0, 'must be a burn rate above 0, e.g. 14.4'),
           lookbackWindow: durationText,
           alertAfter: z
@@ -136,23 +153,17 @@ const alertCondition = z
     conditionRef: z.string().optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.conditionRef !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['conditionRef'],
-        message: 'conditionRef is not supported: inline the AlertCondition (kind, metadata, spec)',
-      });
-    } else if (!c.spec) {
+    if (c.conditionRef === undefined && !c.spec) {
       ctx.addIssue({
         code: 'custom',
         path: ['spec'],
-        message: 'is required: the inline AlertCondition spec',
+        message: 'is required: the AlertCondition spec (or conditionRef naming an AlertCondition document)',
       });
     }
   });
 
-/** OpenSLO v1 AlertPolicy, inline in an SLO's alertPolicies. */
-const alertPolicy = z
+/** OpenSLO v1 AlertPolicy, inline in an SLO's alertPolicies or a document of its own named by alertPolicyRef. */
+export const alertPolicySchema = z
   .strictObject({
     kind: z.literal('AlertPolicy').optional(),
     apiVersion: z.literal('openslo/v1').optional(),
@@ -163,7 +174,7 @@ const alertPolicy = z
         alertWhenNoData: z.boolean().optional(),
         alertWhenResolved: z.boolean().optional(),
         alertWhenBreaching: z.boolean().optional(),
-        conditions: z.array(alertCondition).min(1, 'needs at least one condition'),
+        conditions: z.array(alertConditionSchema).min(1, 'needs at least one condition'),
         // Where a monitoring system would send the alert; a gate reports in its own summary instead.
         notificationTargets: z.array(z.unknown()).optional(),
       })
@@ -171,14 +182,13 @@ const alertPolicy = z
     alertPolicyRef: z.string().optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.alertPolicyRef !== undefined) {
+    if (p.alertPolicyRef !== undefined) return;
+    if (!p.spec) {
       ctx.addIssue({
         code: 'custom',
-        path: ['alertPolicyRef'],
-        message: 'alertPolicyRef is not supported: inline the AlertPolicy (kind, metadata, spec)',
+        path: ['spec'],
+        message: 'is required: the AlertPolicy spec (or alertPolicyRef naming an AlertPolicy document)',
       });
-    } else if (!p.spec) {
-      ctx.addIssue({ code: 'custom', path: ['spec'], message: 'is required: the inline AlertPolicy spec' });
     } else if (p.spec.alertWhenBreaching === false) {
       ctx.addIssue({
         code: 'custom',
@@ -202,25 +212,70 @@ export const sloSchema = z.strictObject({
         .array(z.looseObject({ duration: durationText, isRolling: z.boolean().optional() }))
         .max(1)
         .optional(),
-      budgetingMethod: z.enum(['Occurrences', 'Timeslices', 'RatioTimeslices']),
+      // OpenSLO also has Timeslices (and RatioTimeslices); a gate judges one window of events.
+      budgetingMethod: z.literal('Occurrences', {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required: Occurrences (the gate judges the events of one window)'
+            : `${String(issue.input)} is not supported by the gate, which judges one window of events: use Occurrences`,
+      }),
       objectives: z.array(objective).min(1, 'needs at least one objective'),
-      alertPolicies: z.array(alertPolicy).optional(),
+      // `alertPolicies:` left empty is YAML null: no policies, as the SDK reads it.
+      alertPolicies: z.array(alertPolicySchema).nullable().optional(),
     })
     .superRefine((spec, ctx) => {
       if (!spec.indicator === !spec.indicatorRef) {
         ctx.addIssue({ code: 'custom', message: 'needs exactly one of indicator or indicatorRef' });
       }
-      if (spec.budgetingMethod !== 'Occurrences') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['budgetingMethod'],
-          message: `${spec.budgetingMethod} is not supported by the gate, which judges one window of events: use Occurrences`,
-        });
-      }
     }),
 });
 
+/**
+ * OpenSLO v1 DataSource (README, "DataSource"): `spec.type` and free-form
+ * `spec.connectionDetails`. glidepath can query one of type Prometheus, whose
+ * address it takes from `connectionDetails.url` (or `address`).
+ */
+export const dataSourceSchema = z.looseObject({
+  apiVersion: z.literal('openslo/v1'),
+  kind: z.literal('DataSource'),
+  metadata,
+  spec: z.looseObject({
+    description: z.string().optional(),
+    type: z.string().min(1),
+    connectionDetails: z.looseObject({}).nullable().optional(),
+  }),
+});
+
+/** OpenSLO v1 kinds a gate reads as context or skips with a notice, never as a failure of the SLOs beside them. */
+export const CONTEXT_KINDS = ['Service', 'AlertNotificationTarget'] as const;
+
+export const contextObjectSchema = z.looseObject({
+  apiVersion: z.literal('openslo/v1'),
+  kind: z.enum(CONTEXT_KINDS),
+  metadata,
+  spec: z.looseObject({}).nullable().optional(),
+});
+
+/**
+ * An OpenSLO file as the spec has it: one object, or a YAML list of objects
+ * (the form the OpenSLO SDK reads and writes), of the kinds glidepath reads.
+ */
+const opensloObject = z.union([
+  sloSchema,
+  sliSchema,
+  dataSourceSchema,
+  contextObjectSchema,
+  alertPolicySchema.and(z.object({ apiVersion: z.literal('openslo/v1'), kind: z.literal('AlertPolicy') })),
+  alertConditionSchema.and(
+    z.object({ apiVersion: z.literal('openslo/v1'), kind: z.literal('AlertCondition') }),
+  ),
+]);
+export const opensloFileSchema = z.union([opensloObject, z.array(opensloObject)]);
+
 export type SloFile = z.infer<typeof sloSchema>;
+export type DataSourceFile = z.infer<typeof dataSourceSchema>;
+export type AlertPolicyFile = z.infer<typeof alertPolicySchema>;
+export type AlertConditionFile = z.infer<typeof alertConditionSchema>;
 export type SliFile = z.infer<typeof sliSchema>;
 export type IndicatorSpec = z.infer<typeof indicatorSpec>;
 export type ObjectiveSpec = z.infer<typeof objective>;

@@ -3,10 +3,35 @@ import { durationText } from './duration.js';
 import { checkShape, refineCheck } from './gate.js';
 import { sourceSchema } from './source.js';
 
+/**
+ * Name rules per kind, as Kubernetes has them ("Object Names and IDs"): most
+ * objects, custom resources included (VirtualService, DestinationRule,
+ * HTTPRoute, TrafficSplit), take a DNS subdomain of up to 253 characters;
+ * Namespaces take an RFC 1123 label (63); Services an RFC 1035 label (63,
+ * starting with a letter).
+ */
 const k8sName = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lower-case letters, digits and "-"')
-  .max(63);
+  .max(253, 'must be at most 253 characters (a Kubernetes object name)')
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    'must be a Kubernetes name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+  );
+const namespaceName = z
+  .string()
+  .max(63, 'must be at most 63 characters (a Namespace name is a DNS label)')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Namespace name: lower-case letters, digits and "-"');
+/** glidepath creates the Services `<service>-primary` and `<service>-canary`: 63 minus "-primary". */
+const serviceName = z
+  .string()
+  .max(
+    55,
+    'must be at most 55 characters: glidepath names Services <service>-primary, and a Service name is at most 63',
+  )
+  .regex(
+    /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a Service name: lower-case letters, digits and "-", starting with a letter',
+  );
 
 export const routerSchema = z.discriminatedUnion(
   'provider',
@@ -110,8 +135,8 @@ export const rolloutSchema = z
   .strictObject({
     apiVersion: z.literal('glidepath.dev/v1').optional(),
     kind: z.literal('Rollout').optional(),
-    service: k8sName,
-    namespace: k8sName.optional(),
+    service: serviceName,
+    namespace: namespaceName.optional(),
     router: routerSchema,
     /** Canary weight at each step, in percent, rising; promotion follows the last. */
     steps: z

@@ -28,11 +28,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         ? `is required (expected ${issue.expected})`
         : `must be ${article(issue.expected)} (got ${describeValue(issue.input)})`;
     case 'invalid_value':
+      // A schema's own message (e.g. why only Occurrences) says more than the list of values.
+      if (issue.message && !issue.message.startsWith('Invalid')) return issue.message;
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describeValue(issue.input)})`;
     case 'invalid_union':
       return issue.message && issue.message !== 'Invalid input'
         ? issue.message
         : 'does not match any allowed form';
+    case 'invalid_format':
+      return issue.message && !issue.message.startsWith('Invalid')
+        ? issue.message
+        : `must match ${'pattern' in issue ? String(issue.pattern) : 'the expected format'}`;
     default:
       return issue.message;
   }

@@ -24,7 +24,13 @@ export interface YamlDocument {
  */
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const documents = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    // Warnings (e.g. an unquoted {{ template }} used as a key) would go to stderr as a Node warning.
+    logLevel: 'error',
+  });
   const list = Array.isArray(documents) ? documents : [documents];
   const problems = list.flatMap((doc) =>
     doc.errors.map((error) => {
@@ -89,4 +95,17 @@ export function problemAt(document: YamlDocument, path: FieldPath, message: stri
     field: formatPath(path) || undefined,
     message,
   };
+}
+
+/** A file that could not be read, in words (no errno text): the path and the fix. */
+export function unreadableFile(file: string, e: unknown): ConfigProblem {
+  const code = (e as { code?: unknown } | null)?.code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EISDIR: 'a folder, not a file',
+    ENOTDIR: 'a part of the path is not a folder',
+  };
+  const reason = (typeof code === 'string' && reasons[code]) || (e instanceof Error ? e.message : String(e));
+  return { file, message: `cannot read the file (${reason}); check the path` };
 }

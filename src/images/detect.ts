@@ -1,17 +1,25 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigurationError } from '../config/errors.js';
+import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
+import { parseYamlDocuments } from '../config/yaml-document.js';
 import type { Git } from './git.js';
 import { ensureCommit } from './history.js';
 import { matchChangedServices } from './match.js';
 import type { Range } from './range.js';
-import { parseManifest, type Service, servicesByConvention } from './services.js';
+import {
+  CONVENTION_DEPTH,
+  MANIFEST_FILE,
+  parseManifest,
+  type Service,
+  SKIPPED_FOLDERS,
+  servicesByConvention,
+} from './services.js';
 
 export interface DetectOptions {
   git: Git;
   /** Manifest path relative to the git working directory. */
   manifest: string;
-  /** When true a missing manifest is an error; otherwise the `services/*` convention applies. */
+  /** When true a missing manifest is an error; otherwise the convention (any folder with a Dockerfile) applies. */
   manifestRequired: boolean;
   range: Range;
   deepenSteps?: number[];
@@ -68,34 +76,91 @@ export function loadServices(
   if (existsSync(file)) {
     const text = readFileSync(file, 'utf8');
     const services = parseManifest(text, manifest);
+    const problems: ConfigProblem[] = [];
+    const document = parseYamlDocuments(text, manifest)[0];
+    const at = (...path: Array<string | number>) => {
+      // A default (dockerfile, context) has no line of its own: point at the service's path.
+      const position = document?.positionOf(path) ?? document?.positionOf(path.slice(0, 3));
+      return { line: position?.line, column: position?.column };
+    };
+    const missing = (path: string, field: string, what: string) => {
+      if (existsSync(join(cwd, path))) return;
+      const fix = field.includes('dependsOn')
+        ? 'fix the path, name another service, or remove the entry'
+        : 'fix the path';
+      const parts = field
+        .replace(/\[(\d+)\]/g, '.$1')
+        .split('.')
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+      problems.push({
+        file: manifest,
+        ...at(...parts),
+        field,
+        message: `${what} "${path}" does not exist; ${fix}`,
+      });
+    };
     services.forEach((s, i) => {
       if (!existsSync(join(cwd, s.path))) {
-        throw new ConfigurationError([
-          {
-            file: manifest,
-            field: `services[${i}].path`,
-            message: `folder "${s.path}" does not exist; fix the path or remove the service "${s.name}"`,
-          },
-        ]);
+        problems.push({
+          file: manifest,
+          ...at('services', i, 'path'),
+          field: `services[${i}].path`,
+          message: `folder "${s.path}" does not exist; fix the path or remove the service "${s.name}"`,
+        });
+        return;
       }
+      missing(s.dockerfile, `services[${i}].dockerfile`, 'Dockerfile');
+      missing(s.context, `services[${i}].context`, 'build context');
+      s.dependsOn.forEach((d, j) => {
+        missing(d, `services[${i}].dependsOn[${j}]`, 'path');
+      });
     });
+    if (problems.length > 0) throw new ConfigurationError(problems);
     return { services, source: 'manifest', text };
   }
   if (required) {
     throw new ConfigurationError([
       {
         field: 'manifest',
-        message: `services manifest "${manifest}" was not found in ${cwd}; fix the path, or leave the input at its default to find services/*/Dockerfile`,
+        message: `services manifest "${manifest}" was not found in ${cwd}; fix the path, or leave the input at its default to find every folder with a Dockerfile`,
       },
     ]);
   }
-  const servicesDir = join(cwd, 'services');
-  const dockerfiles = existsSync(servicesDir)
-    ? readdirSync(servicesDir, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && existsSync(join(servicesDir, d.name, 'Dockerfile')))
-        .map((d) => `services/${d.name}/Dockerfile`)
-    : [];
-  return { services: servicesByConvention(dockerfiles), source: 'convention' };
+  const services = servicesByConvention(dockerfilesUnder(cwd));
+  if (services.length === 0) {
+    // Green with nothing built would hide a wrong working-directory or layout.
+    throw new ConfigurationError([
+      {
+        field: 'working-directory',
+        message: `found no service in ${cwd}: no ${MANIFEST_FILE} and no folder with a Dockerfile (services/<name>/, src/<name>/, apps/<name>/ or any folder up to ${CONVENTION_DEPTH} levels down); add a Dockerfile, write ${MANIFEST_FILE} (README, "Monorepos"), or fix working-directory`,
+      },
+    ]);
+  }
+  return { services, source: 'convention' };
+}
+
+/** Paths of the Dockerfiles the convention can see, without descending below a service's folder. */
+function dockerfilesUnder(cwd: string): string[] {
+  const found: string[] = [];
+  const walk = (folder: string, depth: number) => {
+    if (depth > CONVENTION_DEPTH) return;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(cwd, folder), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (folder !== '' && entries.some((e) => e.isFile() && e.name === 'Dockerfile')) {
+      found.push(`${folder}/Dockerfile`);
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
+      walk(folder ? `${folder}/${entry.name}` : entry.name, depth + 1);
+    }
+  };
+  walk('', 0);
+  return found;
 }
 
 async function servicesAt(
@@ -106,7 +171,15 @@ async function servicesAt(
   log: (message: string) => void,
   current: { text?: string; services: Service[] },
 ): Promise<Service[]> {
-  if (source === 'convention') return servicesByConvention(await git.listFiles(rev, 'services'));
+  if (source === 'convention') {
+    try {
+      return servicesByConvention(await git.listFiles(rev, '.'));
+    } catch (e: unknown) {
+      if (!(e instanceof ConfigurationError)) throw e;
+      log(`Ignoring the services at base for deleted-service detection: ${e.message}`);
+      return [];
+    }
+  }
   const text = await git.show(rev, manifest);
   if (text === undefined) return [];
   // Most diffs leave the manifest alone; parsing 1 000 entries twice is most of our cost.

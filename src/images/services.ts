@@ -37,7 +37,8 @@ const serviceSchema = z.strictObject({
   dependsOn: z.array(relativePath).default([]),
 });
 
-const manifestSchema = z.strictObject({
+/** `glidepath.services.yml`, published as schema/services.schema.json. */
+export const manifestSchema = z.strictObject({
   services: z.array(serviceSchema).min(1, { message: 'must list at least one service' }),
 });
 
@@ -58,6 +59,11 @@ export function parseManifest(text: string, file: string): Service[] {
       }),
     );
   }
+  const lineOf = (path: Array<string | number>) => {
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+    return { line: pos?.line, column: pos?.col };
+  };
   const result = manifestSchema.safeParse(doc.toJS());
   if (!result.success) {
     throw new ConfigurationError(
@@ -75,16 +81,31 @@ export function parseManifest(text: string, file: string): Service[] {
       }),
     );
   }
-  const services = result.data.services.map((s): Service => {
+  // A dependsOn entry that is another service's name means that service's folder (and what it depends on).
+  const paths = new Map(result.data.services.map((s) => [s.name, normalisePath(s.path)]));
+  const problems: ConfigProblem[] = [];
+  const services = result.data.services.map((s, i): Service => {
     const path = normalisePath(s.path);
+    const dependsOn = s.dependsOn.map((entry, d) => {
+      if (entry === s.name) {
+        problems.push({
+          file,
+          ...lineOf(['services', i, 'dependsOn', d]),
+          field: `services[${i}].dependsOn[${d}]`,
+          message: `"${entry}" is this service itself: list the other services or paths it is built from`,
+        });
+      }
+      return paths.get(entry) ?? normalisePath(entry);
+    });
     return {
       name: s.name,
       path,
       dockerfile: normalisePath(s.dockerfile ?? posix.join(path, 'Dockerfile')),
       context: normalisePath(s.context ?? path),
-      dependsOn: s.dependsOn.map(normalisePath),
+      dependsOn: [...new Set(dependsOn)],
     };
   });
+  if (problems.length > 0) throw new ConfigurationError(problems);
   const seen = new Map<string, number>();
   services.forEach((s, i) => {
     const first = seen.get(s.name);
@@ -106,19 +127,60 @@ function formatField(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
+/** Folders never searched by the convention: tool and dependency trees, not services. */
+export const SKIPPED_FOLDERS = new Set(['node_modules', 'vendor', 'third_party']);
+/** How deep the convention looks: `a/b/c/d/Dockerfile` is found, a fifth level is not. */
+export const CONVENTION_DEPTH = 4;
+
 /**
- * The convention when there is no manifest: every `services/<folder>/` holding a Dockerfile
- * is a service named after its folder. `files` are paths relative to the working directory.
+ * The convention when there is no manifest: every folder holding a
+ * `Dockerfile` is a service named after the folder, whatever the layout
+ * (`services/<name>/`, `src/<name>/`, `apps/<name>/`, `<name>/` ...), down to
+ * four levels, skipping hidden folders, node_modules, vendor and third_party.
+ * The outermost such folder wins: a Dockerfile below a service's folder
+ * (a dev or test image) belongs to that service, and a Dockerfile at the root
+ * is no service (name it in the manifest). `files` are paths relative to the
+ * working directory. Two folders of one name are refused: the image names
+ * would collide.
  */
 export function servicesByConvention(files: Iterable<string>): Service[] {
-  const services: Service[] = [];
-  for (const file of files) {
-    const match = /^services\/([^/]+)\/Dockerfile$/.exec(file);
-    if (!match) continue;
-    const folder = match[1] as string;
-    const path = `services/${folder}`;
-    services.push({ name: imageName(folder), path, dockerfile: file, context: path, dependsOn: [] });
+  const folders = [...files]
+    .filter((file) => /(^|\/)Dockerfile$/.test(file))
+    .map((file) => file.split('/').slice(0, -1))
+    .filter(
+      (parts) =>
+        parts.length >= 1 &&
+        parts.length <= CONVENTION_DEPTH &&
+        parts.every((part) => !part.startsWith('.') && !SKIPPED_FOLDERS.has(part)),
+    )
+    .map((parts) => parts.join('/'))
+    .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  const kept: string[] = [];
+  for (const folder of folders) {
+    if (!kept.some((outer) => folder.startsWith(`${outer}/`))) kept.push(folder);
   }
+  const services = kept.map(
+    (path): Service => ({
+      name: imageName(posix.basename(path)),
+      path,
+      dockerfile: `${path}/Dockerfile`,
+      context: path,
+      dependsOn: [],
+    }),
+  );
+  const byName = new Map<string, string>();
+  const problems: ConfigProblem[] = [];
+  for (const service of services) {
+    const other = byName.get(service.name);
+    if (other !== undefined) {
+      problems.push({
+        file: service.dockerfile,
+        message: `${other}/ and ${service.path}/ would both build the image "${service.name}": name them apart in a ${MANIFEST_FILE} (see the README, "Monorepos")`,
+      });
+    }
+    byName.set(service.name, service.path);
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
   return services.sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -4,8 +4,15 @@ import type { YamlDocument } from '../config/yaml-document.js';
 import { type AnalysisRef, checksOf } from './argo-analysis.js';
 import { chooseRouter } from './argo-router.js';
 import { errorRateCheck } from './builtin-checks.js';
-import { chooseDocument, documentsOfKind, failAt, isRecord } from './documents.js';
-import type { ImportNote, ImportOptions, ImportResult, Note, RolloutConfigInput } from './result.js';
+import { chooseDocument, documentsOfKind, failAt, isRecord, type SourceDocument } from './documents.js';
+import {
+  finishImport,
+  type ImportNote,
+  type ImportOptions,
+  type ImportResult,
+  type Note,
+  type RolloutConfigInput,
+} from './result.js';
 
 /** Canary fields that size or label ReplicaSets, which glidepath does with its own two Deployments. */
 const REPLICA_FIELDS = [
@@ -62,10 +69,11 @@ export function importArgo(documents: YamlDocument[], options: ImportOptions = {
   const namespace = rollout.namespace ?? 'default';
   if (!rollout.namespace) note('metadata.namespace', 'absent; "default" assumed, as kubectl would');
 
-  const { router, flavour } = chooseRouter(rollout, canary, name, note);
+  const service = workloadOf(rollout, name, note);
+  const { router, flavour } = chooseRouter(rollout, canary, service, note);
   const refs: AnalysisRef[] = [];
   const { steps, interval } = stepsOf(doc, canary, refs, note);
-  const config: RolloutConfigInput = { service: name, namespace, router, steps };
+  const config: RolloutConfigInput = { service, namespace, router, steps };
   if (interval) config.interval = interval;
   if (typeof rollout.spec.progressDeadlineSeconds === 'number') {
     config.readyTimeout = formatDuration(rollout.spec.progressDeadlineSeconds * 1000);
@@ -111,12 +119,70 @@ export function importArgo(documents: YamlDocument[], options: ImportOptions = {
   if (Object.keys(vars).length > 0) config.vars = vars;
 
   const line = doc.positionOf([])?.line;
-  return {
-    config,
-    notes,
-    source: `Argo Rollouts Rollout ${name} (${doc.file}${line ? `:${line}` : ''})`,
-    origin: { file: doc.file, line },
-  };
+  return finishImport(
+    {
+      config,
+      notes,
+      source: `Argo Rollouts Rollout ${name} (${doc.file}${line ? `:${line}` : ''})`,
+      origin: { file: doc.file, line },
+    },
+    options,
+  );
+}
+
+/**
+ * The Deployment glidepath rolls out. A Rollout either holds its own pod
+ * template or names an existing workload with `workloadRef` (Argo Rollouts,
+ * "Migrating to Rollouts": apiVersion, kind, name, scaleDown). glidepath
+ * rolls out Deployments, found in the manifest by the config's `service`, so
+ * a referenced Deployment's name becomes the service and any other kind is
+ * refused rather than turned into a Deployment named after the Rollout.
+ */
+function workloadOf(rollout: SourceDocument, name: string, note: Note): string {
+  const ref = rollout.spec.workloadRef;
+  if (ref === undefined) {
+    note(
+      'spec.template',
+      `glidepath rolls out a Deployment named "${name}" from your manifest: turn this Rollout back into that Deployment (apiVersion apps/v1, kind Deployment, no strategy.canary)`,
+    );
+    return name;
+  }
+  const at = ['spec', 'workloadRef'];
+  if (!isRecord(ref) || typeof ref.name !== 'string' || ref.name === '') {
+    throw failAt(
+      rollout.document,
+      at,
+      'workloadRef needs name (and kind: Deployment): the Deployment to roll out',
+    );
+  }
+  const kind = ref.kind ?? 'Deployment';
+  if (kind !== 'Deployment') {
+    throw failAt(
+      rollout.document,
+      [...at, 'kind'],
+      `glidepath rolls out Deployments only, and this Rollout references the ${String(kind)} "${ref.name}": it cannot be imported; roll it out as a Deployment, or keep Argo Rollouts for it`,
+    );
+  }
+  if (typeof ref.apiVersion === 'string' && ref.apiVersion !== 'apps/v1') {
+    throw failAt(
+      rollout.document,
+      [...at, 'apiVersion'],
+      `must be apps/v1 for a Deployment, found ${JSON.stringify(ref.apiVersion)}`,
+    );
+  }
+  if (ref.scaleDown !== undefined) {
+    note(
+      'spec.workloadRef.scaleDown',
+      `not carried over: glidepath keeps your Deployment "${ref.name}" as the template of ${ref.name}-primary and ${ref.name}-canary`,
+    );
+  }
+  if (ref.name !== name) {
+    note(
+      'spec.workloadRef.name',
+      `the Deployment "${ref.name}" becomes service ${ref.name} (glidepath names its Deployments and Lease after it), not the Rollout's name "${name}"`,
+    );
+  }
+  return ref.name;
 }
 
 function stepsOf(

@@ -6,7 +6,14 @@ import { errorRateCheck, type MetricsFlavour } from './builtin-checks.js';
 import { chooseDocument, documentsOfKind, failAt, isRecord, type SourceDocument } from './documents.js';
 import { hooksOf } from './flagger-hooks.js';
 import { durationOf, metricsOf } from './flagger-metrics.js';
-import type { ImportNote, ImportOptions, ImportResult, Note, RolloutConfigInput } from './result.js';
+import {
+  finishImport,
+  type ImportNote,
+  type ImportOptions,
+  type ImportResult,
+  type Note,
+  type RolloutConfigInput,
+} from './result.js';
 
 /** Fields of a Canary's spec that only shape the objects Flagger generates; glidepath edits existing routes. */
 const GENERATED_ROUTE_FIELDS = [
@@ -31,6 +38,9 @@ const GENERATED_ROUTE_FIELDS = [
   'mirror',
   'sessionAffinity',
 ];
+
+/** Fields of a Canary's service that only Istio's VirtualService has (Flagger docs, "Istio Canary Deployments"). */
+const ISTIO_SERVICE_FIELDS = ['gateways', 'trafficPolicy', 'corsPolicy', 'retries', 'rewrite'];
 
 /** Providers glidepath has no router for; named so the error can say what to use instead. */
 const ROUTERLESS = [
@@ -180,12 +190,15 @@ export function importFlagger(documents: YamlDocument[], options: ImportOptions 
   if (Object.keys(hooks).length > 0) config.hooks = hooks;
 
   const line = doc.positionOf([])?.line;
-  return {
-    config,
-    notes,
-    source: `Flagger Canary ${canary.name || serviceName} (${doc.file}${line ? `:${line}` : ''})`,
-    origin: { file: doc.file, line },
-  };
+  return finishImport(
+    {
+      config,
+      notes,
+      source: `Flagger Canary ${canary.name || serviceName} (${doc.file}${line ? `:${line}` : ''})`,
+      origin: { file: doc.file, line },
+    },
+    options,
+  );
 }
 
 function chooseRouter(
@@ -197,6 +210,27 @@ function chooseRouter(
   const raw = canary.spec.provider;
   const gatewayRefs = Array.isArray(service.gatewayRefs) && service.gatewayRefs.length > 0;
   const gatewayApi: RouterConfig = { provider: 'gateway-api', httpRoute: name };
+  const metadata = isRecord((canary.document.value as Record<string, unknown>).metadata)
+    ? ((canary.document.value as Record<string, unknown>).metadata as Record<string, unknown>)
+    : {};
+  const annotations = isRecord(metadata.annotations) ? Object.keys(metadata.annotations) : [];
+  // Flagger's Kuma docs mark the Canary with kuma.io/mesh; its NGINX, Contour, Gloo, Skipper,
+  // Traefik and APISIX providers route through spec.ingressRef or spec.routeRef objects.
+  const kuma = annotations.find((key) => key.startsWith('kuma.io/'));
+  if (kuma && (raw === undefined || (typeof raw === 'string' && raw.startsWith('kuma')))) {
+    throw failAt(
+      canary.document,
+      ['metadata', 'annotations', kuma],
+      'this Canary is routed by Kuma (its kuma.io/ annotation), which glidepath cannot drive; it routes with istio, gateway-api or smi. If your Kuma version implements Gateway API (MeshHTTPRoute is not), set provider: gatewayapi:v1 with service.gatewayRefs and import again',
+    );
+  }
+  if (raw === undefined && canary.spec.ingressRef !== undefined) {
+    throw failAt(
+      canary.document,
+      ['spec', 'ingressRef'],
+      "this Canary splits traffic through an Ingress (spec.ingressRef, Flagger's NGINX-style providers), which glidepath cannot drive; it routes with istio, gateway-api or smi. Move the route to a Gateway API HTTPRoute (provider: gatewayapi:v1 with service.gatewayRefs) and import again",
+    );
+  }
   if (raw === undefined) {
     if (gatewayRefs) {
       note(
@@ -205,8 +239,19 @@ function chooseRouter(
       );
       return { router: gatewayApi, flavour: 'envoy' };
     }
-    note('spec.provider', "absent: Istio assumed, Flagger's default -mesh-provider");
-    return { router: { provider: 'istio', virtualService: name }, flavour: 'istio' };
+    const istioFields = ISTIO_SERVICE_FIELDS.filter((key) => service[key] !== undefined);
+    if (istioFields.length > 0) {
+      note(
+        'spec.provider',
+        `absent (Flagger then uses its -mesh-provider flag); service.${istioFields.join(', service.')} ${istioFields.length > 1 ? 'are' : 'is'} Istio VirtualService fields, so Istio: the VirtualService "${name}"`,
+      );
+      return { router: { provider: 'istio', virtualService: name }, flavour: 'istio' };
+    }
+    throw failAt(
+      canary.document,
+      ['spec'],
+      'spec.provider is absent and nothing else in the file says which mesh routes this Canary (Flagger takes it from its -mesh-provider flag): add spec.provider (istio, linkerd, gatewayapi:v1 or smi) and import again',
+    );
   }
   if (typeof raw !== 'string') {
     throw failAt(

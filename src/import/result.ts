@@ -1,5 +1,6 @@
 import { Document, isSeq } from 'yaml';
 import type { z } from 'zod';
+import { clusterRequirementProblems, SOURCE_EXAMPLE } from '../config/cluster-requirements.js';
 import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
 import { type RolloutConfig, rolloutSchema } from '../config/rollout.js';
 import type { SourceConfig } from '../config/source.js';
@@ -14,6 +15,8 @@ export type ImportedCheck = NonNullable<NonNullable<RolloutConfigInput['analysis
 export interface ImportOptions {
   /** 1-based index of the document to import when the file holds several. */
   document?: number;
+  /** The Prometheus the canary action will query (`--prometheus-url`), when the file names none or another. */
+  prometheusUrl?: string;
 }
 
 export type Note = (field: string, message: string) => void;
@@ -32,6 +35,46 @@ export interface ImportResult {
   source: string;
   /** The source document's file and line, for errors about the result. */
   origin: Omit<ConfigProblem, 'message'>;
+  /** What the user must add before the canary action accepts the config (its own validation, see cluster-requirements). */
+  required?: ImportNote[];
+}
+
+/**
+ * The last step of every importer: `--prometheus-url` fills (or replaces) the
+ * source, each note is kept once, and whatever the canary action would still
+ * refuse is listed as required, with the exact field to add.
+ */
+export function finishImport(result: ImportResult, options: ImportOptions): ImportResult {
+  const notes: ImportNote[] = [];
+  const seen = new Set<string>();
+  for (const note of result.notes) {
+    const key = `${note.field}\u0000${note.message}`;
+    if (!seen.has(key)) notes.push(note);
+    seen.add(key);
+  }
+  const config = result.config;
+  if (options.prometheusUrl) {
+    const analysis = config.analysis ?? {};
+    const previous = analysis.source;
+    if (previous && !(previous.provider === 'prometheus' && previous.address === options.prometheusUrl)) {
+      notes.push({
+        field: 'analysis.source',
+        message: `${previous.provider === 'prometheus' ? previous.address : previous.provider} from the file replaced by --prometheus-url ${options.prometheusUrl}`,
+      });
+    }
+    config.analysis = { ...analysis, source: { provider: 'prometheus', address: options.prometheusUrl } };
+  }
+  const required = clusterRequirementProblems({
+    router: config.router as RolloutConfig['router'],
+    analysis: config.analysis,
+  }).map((problem) => ({
+    field: problem.field ?? '',
+    message:
+      problem.field === 'analysis.source'
+        ? `add it: the canary action refuses a config without a metrics source; e.g. source: ${SOURCE_EXAMPLE} under analysis, or import again with --prometheus-url URL`
+        : problem.message,
+  }));
+  return { ...result, notes, required };
 }
 
 /**
@@ -82,15 +125,21 @@ export function renderImport(result: ImportResult): string {
     header.push('# Everything was carried over.');
   } else {
     header.push('# Not carried over, or carried over differently (review before use):');
-    for (const note of result.notes) {
-      const lines = wrap(`${note.field}: ${note.message}`, 100);
-      header.push(`# - ${lines[0]}`, ...lines.slice(1).map((line) => `#   ${line}`));
-    }
+    for (const note of result.notes) header.push(...bullet(note));
+  }
+  if (result.required && result.required.length > 0) {
+    header.push('# REQUIRED before the canary action accepts this config:');
+    for (const item of result.required) header.push(...bullet(item));
   }
   const yaml = new Document(result.config);
   const steps = yaml.get('steps', true);
   if (isSeq(steps)) steps.flow = true;
   return `${header.join('\n')}\n${yaml.toString({ lineWidth: 0 })}`;
+}
+
+function bullet(note: ImportNote): string[] {
+  const lines = wrap(`${note.field}: ${note.message}`, 100);
+  return [`# - ${lines[0]}`, ...lines.slice(1).map((line) => `#   ${line}`)];
 }
 
 function wrap(text: string, width: number): string[] {

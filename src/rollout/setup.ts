@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { clusterRequirementProblems } from '../config/cluster-requirements.js';
 import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
 import { loadRolloutFile, type RolloutSpec } from '../config/load-rollout.js';
 import { contextNamespace, type KubeClients, loadKubeConfig, makeKubeClients } from '../kube/client.js';
@@ -74,21 +75,7 @@ export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
       : undefined;
   const imageProblem = checkImageReference(inputs.image);
   if (imageProblem) problems.push(imageProblem);
-  if (spec && spec.config.router.provider === 'local') {
-    problems.push({
-      file: spec.file,
-      field: 'router.provider',
-      message: '"local" is the playground\'s router; in a cluster use istio, gateway-api or smi',
-    });
-  }
-  if (spec && !spec.source) {
-    problems.push({
-      file: spec.file,
-      field: 'analysis.source',
-      message:
-        "is required: where the canary's metrics come from, e.g. { provider: prometheus, address: https://prometheus.example }",
-    });
-  }
+  if (spec) problems.push(...clusterRequirementProblems(spec.config, { file: spec.file }));
   const metrics = spec?.source
     ? collect(() => createMetricsSource(spec.source as NonNullable<RolloutSpec['source']>, { env }))
     : undefined;

@@ -3,8 +3,9 @@ import { isConfigurationError } from '../config/errors.js';
 import { parsePlan } from './plan.js';
 import { renderPlan } from './render.js';
 
-const USAGE =
-  'usage: glidepath plan render PLAN_JSON [--json]\n  PLAN_JSON  output of `terraform show -json PLANFILE` (- for stdin)\n  --json     print the counts and verdict as JSON instead of Markdown\n';
+export const planRenderUsage =
+  'glidepath plan render PLAN_JSON|- [--json]\n  Renders `terraform show -json PLANFILE` output (- for stdin) as the Markdown of the PR comment.\n  --json  print the counts and verdict as JSON instead of Markdown';
+const USAGE = `usage: ${planRenderUsage}\n`;
 
 async function readInput(path: string): Promise<string> {
   if (path !== '-') return readFile(path, 'utf8');
@@ -19,7 +20,8 @@ export async function planRenderCommand(args: string[]): Promise<number> {
   const positional = args.filter((a) => a !== '--json');
   if (positional.length !== 1 || (positional[0]?.startsWith('-') && positional[0] !== '-')) {
     process.stderr.write(USAGE);
-    return 2;
+    // EX_USAGE (sysexits.h), the CLI's code for a command called wrongly (src/cli/exit-codes.ts).
+    return 64;
   }
   const path = positional[0] as string;
   try {
@@ -34,7 +36,8 @@ export async function planRenderCommand(args: string[]): Promise<number> {
   } catch (e: unknown) {
     if (isConfigurationError(e) || (e instanceof Error && 'code' in e && e.code === 'ENOENT')) {
       process.stderr.write(`glidepath plan render: ${e instanceof Error ? e.message : String(e)}\n`);
-      return 1;
+      // An invalid or unreadable file (src/cli/exit-codes.ts), never the code of a failed gate.
+      return 3;
     }
     throw e;
   }

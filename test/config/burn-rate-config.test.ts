@@ -260,13 +260,17 @@ ${policies}`;
       ),
       {
         field: 'spec.alertPolicies[0].spec.conditions[0].conditionRef',
-        message: /inline the AlertCondition/,
+        message:
+          /no AlertCondition named "fast-burn" among the files given: add its kind: AlertCondition document/,
       },
     ],
     [
       'an alertPolicyRef',
       slo('    - alertPolicyRef: shared-policy'),
-      { field: 'spec.alertPolicies[0].alertPolicyRef', message: /inline the AlertPolicy/ },
+      {
+        field: 'spec.alertPolicies[0].alertPolicyRef',
+        message: /no AlertPolicy named "shared-policy" among the files given/,
+      },
     ],
     [
       'a threshold indicator',

@@ -158,7 +158,7 @@ describe('loading Gate files', () => {
   it('refuses a gate with no source and no prometheus-url', () => {
     const gates = loadGateTexts([{ file: 'g.yml', text: gate(okCheck) }]);
     expect(() => planGates(gates, { defaultWindow: '5m' })).toThrow(
-      /no metrics source: set the prometheus-url input/,
+      /no metrics source: pass --prometheus-url \(the prometheus-url input of the slo-gate action\)/,
     );
   });
 

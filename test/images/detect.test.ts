@@ -210,7 +210,7 @@ describe('changed services on a real git repository', () => {
     r.write({ [MANIFEST_FILE]: `${manifest}  - name: ghost\n    path: services/ghost\n` });
     const head = r.commit('ghost');
     await expect(changedNames(r, head, head)).rejects.toThrow(
-      `${MANIFEST_FILE}: services[3].path: folder "services/ghost" does not exist`,
+      `${MANIFEST_FILE}:11:11: services[3].path: folder "services/ghost" does not exist`,
     );
   });
 });

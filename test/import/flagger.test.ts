@@ -122,8 +122,17 @@ describe.skipIf(!hasSharedFixtures)('importFlagger on the real Flagger examples'
     const { config } = printed(result);
     expect(config.steps).toEqual([10, 20, 30, 40, 50]);
     expect(config.hooks?.['pre-rollout']).toMatchObject({ timeout: '30s' });
-    expect(notesAbout(result, /retries/)).toHaveLength(1);
-    expect(notesAbout(result, /absent: Istio assumed/)).toEqual(['spec.provider']);
+    // The service's Istio-only fields are what says Istio, since the Canary names no provider.
+    expect(notesAbout(result, /retries/)).toEqual([
+      'spec.provider',
+      expect.stringMatching(/^spec\.service\.\{/),
+    ]);
+    expect(
+      notesAbout(
+        result,
+        /gateways, service\.trafficPolicy, service\.retries are Istio VirtualService fields/,
+      ),
+    ).toEqual(['spec.provider']);
     const ab = configurationError(() =>
       importFlagger(exampleDocuments('flagger__docs_istio-ab-testing.yaml')),
     );

@@ -44,13 +44,13 @@ describe('glidepath plan render', () => {
     const dir = mkdtempSync(join(tmpdir(), 'glidepath-cli-'));
     writeFileSync(join(dir, 'bad.json'), '{"format_version":');
     const out = capture();
-    expect(await planRenderCommand([join(dir, 'bad.json')])).toBe(1);
+    expect(await planRenderCommand([join(dir, 'bad.json')])).toBe(3);
     expect(out.stderr).toMatch(
       /bad\.json: not a Terraform plan: expected the output of `terraform show -json PLANFILE`/,
     );
-    expect(await planRenderCommand([join(dir, 'missing.json')])).toBe(1);
+    expect(await planRenderCommand([join(dir, 'missing.json')])).toBe(3);
     expect(out.stderr).toContain('ENOENT');
-    expect(await planRenderCommand([])).toBe(2);
-    expect(out.stderr).toContain('usage: glidepath plan render PLAN_JSON [--json]');
+    expect(await planRenderCommand([])).toBe(64);
+    expect(out.stderr).toContain('usage: glidepath plan render PLAN_JSON|- [--json]');
   });
 });

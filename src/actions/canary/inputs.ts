@@ -8,6 +8,8 @@ export interface CanaryInputs {
   githubToken?: string;
   environment?: string;
   dryRun: boolean;
+  /** Check config, manifest and image offline, with no cluster and no metrics server. */
+  validateOnly: boolean;
   resume: boolean;
 }
 
@@ -25,6 +27,8 @@ export function getInputs(): CanaryInputs {
     githubToken,
     environment: core.getInput('environment') || undefined,
     dryRun: core.getBooleanInput('dry-run'),
+    // Absent (an older workflow's runner passes every default, a test may not): false.
+    validateOnly: core.getInput('validate-only') !== '' && core.getBooleanInput('validate-only'),
     resume: core.getBooleanInput('resume'),
   };
 }

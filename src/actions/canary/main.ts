@@ -8,6 +8,7 @@ import { createOctokit } from '../../github/octokit.js';
 import { renderRolloutSummary } from '../../github/rollout-summary.js';
 import { runRollout } from '../../rollout/engine.js';
 import { prepareRollout } from '../../rollout/setup.js';
+import { validateRolloutOffline } from '../../rollout/validate-inputs.js';
 import { getInputs } from './inputs.js';
 import { saveFinished, saveStarted } from './state.js';
 
@@ -22,6 +23,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const inputs = getInputs();
+    if (inputs.validateOnly) {
+      const spec = await validateRolloutOffline({ ...inputs, env });
+      core.info(
+        `${inputs.config}: valid rollout of ${spec.service} (${spec.steps.join(', ')} %); no cluster contacted`,
+      );
+      core.setOutput('outcome', 'valid');
+      core.setOutput('final-weight', '0');
+      return;
+    }
     const prepared = prepareRollout({
       config: inputs.config,
       manifest: inputs.manifest,

@@ -16,7 +16,9 @@ export async function run(): Promise<void> {
   try {
     const inputs = getInputs();
     const files = await expandPatterns(inputs.slos);
-    const gates = loadGateFiles(files);
+    const gates = loadGateFiles(files, {
+      notice: (n) => core.notice(n.message, { title: 'OpenSLO', file: n.file, startLine: n.line }),
+    });
     const override: SourceConfig | undefined = inputs.prometheusUrl
       ? { provider: 'prometheus', address: inputs.prometheusUrl, headers: inputs.prometheusHeaders }
       : undefined;

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planGates } from '../../src/analysis/gate.js';
+import { type ConfigProblem, ConfigurationError } from '../../src/config/errors.js';
+import { loadGateFiles, loadGateTexts } from '../../src/config/load-gates.js';
+
+const dir = join(import.meta.dirname, 'openslo');
+const file = (name: string) => join(dir, name);
+
+function load(names: string[]) {
+  const notices: ConfigProblem[] = [];
+  const gates = loadGateFiles(names.map(file), { notice: (n) => notices.push(n) });
+  return { gates, notices };
+}
+
+function problemsOf(fn: () => unknown): ConfigProblem[] {
+  try {
+    fn();
+  } catch (e: unknown) {
+    if (e instanceof ConfigurationError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('OpenSLO as people write it (files written from the OpenSLO v1 README)', () => {
+  it('reads the list form: the DataSource gives the source, the Service is context, counter defaults to false, empty alertPolicies is none', () => {
+    const { gates, notices } = load(['list-form.yaml']);
+    expect(gates).toHaveLength(1);
+    const [gate] = gates;
+    expect(gate?.name).toBe('foo-slo');
+    expect(gate?.source).toEqual({ provider: 'prometheus', address: 'http://prometheus.monitoring:9090' });
+    // counter left out is false: the queries are used as written, not wrapped in increase().
+    expect(gate?.checks.map((c) => c.query)).toEqual([
+      '(sum(rate(http_requests_total{service="foo",code!~"5.."}[{{window}}]))) / (sum(rate(http_requests_total{service="foo"}[{{window}}])))',
+    ]);
+    expect(gate?.checks[0]?.min).toBe(0.98);
+    expect(notices.map((n) => [n.line, n.message])).toEqual([
+      [13, expect.stringMatching(/^Service "foo" read as context/)],
+    ]);
+    // No --prometheus-url and no spec.source: the DataSource's URL is what the gate queries.
+    const planned = planGates(gates, { defaultWindow: '5m' });
+    expect(planned[0]?.source).toEqual({
+      provider: 'prometheus',
+      address: 'http://prometheus.monitoring:9090',
+    });
+  });
+
+  it('reads multi-document files: SLOs beside AlertPolicy, AlertCondition and AlertNotificationTarget objects, each skipped with a notice', () => {
+    const { gates, notices } = load(['multi-document.yaml']);
+    expect(gates.map((g) => g.name)).toEqual(['foo-slo']);
+    const checks = gates[0]?.checks ?? [];
+    expect(checks.map((c) => c.name)).toEqual(['Foo Total Errors', 'Foo Total Errors-burn-rate']);
+    expect(checks[0]?.query).toContain('sum(increase(http_requests_total{service="foo"}[{{window}}]))');
+    // The spec's own condition has no op: a burn rate above 2 over 1h (and over alertAfter 5m) pages.
+    expect(checks[1]?.burnRate?.rules).toEqual([
+      { severity: 'page', factor: 2, longWindowSeconds: 3600, shortWindowSeconds: 300 },
+    ]);
+    // The AlertPolicy and AlertCondition documents are read (for alertPolicyRef/conditionRef), not refused.
+    expect(notices.map((n) => n.message.split(':')[0])).toEqual([
+      'Service "foo" read as context',
+      'AlertNotificationTarget "OnCallDevopsMailNotification" skipped',
+    ]);
+  });
+
+  it('follows alertPolicyRef to an AlertPolicy and its conditionRef to an AlertCondition', () => {
+    const { gates } = load(['alert-refs.yaml']);
+    const burn = gates[0]?.checks.find((c) => c.burnRate);
+    expect(burn?.burnRate?.rules).toEqual([
+      { severity: 'page', factor: 2, longWindowSeconds: 3600, shortWindowSeconds: 300 },
+    ]);
+    expect(burn?.burnRate?.target).toBe(0.999);
+    const text = readFileSync(file('alert-refs.yaml'), 'utf8');
+    const [missing] = problemsOf(() =>
+      loadGateTexts([
+        { file: 'refs.yaml', text: text.replace('conditionRef: cpu-usage-breach', 'conditionRef: nowhere') },
+      ]),
+    );
+    expect(missing).toMatchObject({
+      line: 41,
+      field: 'spec.conditions[0].conditionRef',
+      message: expect.stringMatching(/^no AlertCondition named "nowhere" among the files given/),
+    });
+  });
+
+  it('an SLO glob holding other kinds evaluates the SLOs beside them', () => {
+    const { gates } = load(['list-form.yaml', 'multi-document.yaml']);
+    expect(gates.map((g) => `${g.file.split('/').pop()}:${g.name}`)).toEqual([
+      'list-form.yaml:foo-slo',
+      'multi-document.yaml:foo-slo',
+    ]);
+  });
+
+  it('reports every problem of every file in one pass, each at its line with the fix', () => {
+    const problems = problemsOf(() => loadGateFiles([file('many-problems.yaml'), file('absent.yaml')]));
+    const shown = problems.map(
+      (p) => `${p.file?.split('/').pop()}:${p.line ?? ''} ${p.field ?? ''} ${p.message}`,
+    );
+    expect(shown).toEqual([
+      expect.stringMatching(/^absent\.yaml: {2}cannot read the file \(no such file\); check the path$/),
+      expect.stringMatching(
+        /^many-problems\.yaml:19 .*metricSource\.type metric source type "Datadog" is not supported by the gate: use Prometheus$/,
+      ),
+      expect.stringMatching(/^many-problems\.yaml:56 spec\.objectives\[0\] needs target .* or targetPercent/),
+      expect.stringMatching(
+        /^many-problems\.yaml:39 .*metricSourceRef no DataSource named "nowhere" among the files given: add its kind: DataSource/,
+      ),
+    ]);
+  });
+
+  it('refuses a DataSource that glidepath cannot query, naming what to give', () => {
+    const text = `- apiVersion: openslo/v1
+  kind: DataSource
+  metadata: { name: prom }
+  spec: { type: Prometheus, connectionDetails: { accessKeyID: x } }
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: { name: s }
+  spec:
+    service: foo
+    indicator:
+      metadata: { name: i }
+      spec:
+        thresholdMetric:
+          metricSource: { metricSourceRef: prom, spec: { query: up } }
+    budgetingMethod: Occurrences
+    objectives: [{ op: gte, value: 1, target: 0.9 }]
+`;
+    const [problem] = problemsOf(() => loadGateTexts([{ file: 'ds.yaml', text }]));
+    expect(problem?.line).toBe(14);
+    expect(problem?.message).toMatch(/DataSource "prom" of type Prometheus needs connectionDetails\.url/);
+  });
+});
