@@ -59,6 +59,7 @@ export interface RolloutSpec {
   intervalMs: number;
   checkIntervalMs: number;
   readyTimeoutMs: number;
+  leaseDurationMs: number;
   noDataDeadlineMs: number;
   source?: SourceConfig;
   window: string;
@@ -146,6 +147,11 @@ export function loadRolloutText(
       ? (parseDuration(config.checkInterval) as number)
       : Math.max(1_000, Math.min(10_000, intervalMs / 4)),
     readyTimeoutMs: parseDuration(config.readyTimeout) as number,
+    // Renewal runs on its own timer, so the duration only bounds how long a lost runner's split
+    // lasts: short for short intervals, never so short that one slow API call loses it.
+    leaseDurationMs: config.leaseDuration
+      ? (parseDuration(config.leaseDuration) as number)
+      : Math.min(300_000, Math.max(60_000, intervalMs)),
     noDataDeadlineMs: config.noDataDeadline
       ? (parseDuration(config.noDataDeadline) as number)
       : intervalMs * 2,

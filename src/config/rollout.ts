@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationText } from './duration.js';
+import { durationText, parseDuration } from './duration.js';
 import { checkShape, refineCheck } from './gate.js';
 import { sourceSchema } from './source.js';
 
@@ -153,6 +153,17 @@ export const rolloutSchema = z
     checkInterval: durationText.optional(),
     /** How long to wait for the canary Deployment to become ready. */
     readyTimeout: durationText.default('10m'),
+    /**
+     * How long the rollout's Lease outlives its last renewal (renewed every third of it). A lost
+     * runner leaves traffic split this long before the janitor or the next run may clean up.
+     * Default: the step interval, at least 1m and at most 5m.
+     */
+    leaseDuration: durationText
+      .refine(
+        (text) => (parseDuration(text) ?? 0) >= 15_000,
+        'must be at least 15s: the Lease is renewed every third of it, and one slow API request must not lose it',
+      )
+      .optional(),
     /** Hold a step while data is missing, up to this long; then fail (never promote on missing data). */
     noDataDeadline: durationText.optional(),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),

@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { explainKubeFailure, KubeRequestError } from './api-errors.js';
 
 /** What the API server said when it refused a request: HTTP code, Status reason and message. */
 export interface ApiRefusal {
@@ -9,6 +10,7 @@ export interface ApiRefusal {
 
 /** The refusal in an error from @kubernetes/client-node, or undefined for network and other errors. */
 export function apiRefusal(e: unknown): ApiRefusal | undefined {
+  if (e instanceof KubeRequestError) return apiRefusal(e.cause);
   if (!(e instanceof ApiException)) return undefined;
   let body: unknown = e.body;
   if (typeof body === 'string') {
@@ -35,10 +37,11 @@ export function isNotFound(e: unknown): boolean {
   return apiRefusal(e)?.code === 404;
 }
 
-/** One line for logs and reports; client-node's own message dumps headers and the raw body. */
+/**
+ * One line for logs and reports; client-node's own message dumps headers and the raw body.
+ * A failed request names what it was doing and the server (see api-errors.ts).
+ */
 export function describeApiError(e: unknown): string {
-  const refusal = apiRefusal(e);
-  if (refusal)
-    return `${refusal.code}${refusal.reason ? ` ${refusal.reason}` : ''}: ${refusal.message ?? 'no message'}`;
-  return e instanceof Error ? e.message : String(e);
+  if (e instanceof KubeRequestError) return e.message;
+  return explainKubeFailure(e);
 }

@@ -10,6 +10,8 @@ import {
   KubernetesObjectApi,
 } from '@kubernetes/client-node';
 import { ConfigurationError } from '../config/errors.js';
+import { withRequestErrors } from './api-errors.js';
+import { requestSignal, ScopeAbortedError, scopeStopReason } from './request-scope.js';
 
 export interface KubeConfigSource {
   /** The `kubeconfig` input: a file path, the YAML itself, or that YAML base64-encoded. Empty: the environment. */
@@ -148,14 +150,28 @@ export interface KubeClients {
   objects: KubernetesObjectApi;
 }
 
+/**
+ * Every request carries the current request scope's signal and a timeout (request-scope.ts), and
+ * fails with a KubeRequestError naming the request and the server (api-errors.ts). client-node
+ * calls `applySecurityAuthentication` on the KubeConfig for each request of every API object made
+ * from it, with the request's context: the one place to set a signal on all of them.
+ */
 export function makeKubeClients(config: KubeConfig): KubeClients {
+  const authenticate = config.applySecurityAuthentication.bind(config);
+  config.applySecurityAuthentication = async (context) => {
+    const stopped = scopeStopReason();
+    if (stopped !== undefined) throw new ScopeAbortedError(stopped);
+    await authenticate(context);
+    context.setSignal(requestSignal());
+  };
+  const server = config.getCurrentCluster()?.server ?? 'the API server';
   return {
     config,
-    core: config.makeApiClient(CoreV1Api),
-    apps: config.makeApiClient(AppsV1Api),
-    coordination: config.makeApiClient(CoordinationV1Api),
-    custom: config.makeApiClient(CustomObjectsApi),
-    objects: KubernetesObjectApi.makeApiClient(config),
+    core: withRequestErrors(config.makeApiClient(CoreV1Api), server),
+    apps: withRequestErrors(config.makeApiClient(AppsV1Api), server),
+    coordination: withRequestErrors(config.makeApiClient(CoordinationV1Api), server),
+    custom: withRequestErrors(config.makeApiClient(CustomObjectsApi), server),
+    objects: withRequestErrors(KubernetesObjectApi.makeApiClient(config), server),
   };
 }
 

@@ -1,6 +1,7 @@
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import { isNotFound } from './api-status.js';
 import { type RetryOptions, retryOnConflict } from './patch.js';
+import { scopedSleep } from './request-scope.js';
 import { type RolloutState, readRolloutState, rolloutStateAnnotations } from './rollout-state.js';
 
 /** The workflow run that holds a lock: a re-run attempt is a different holder. */
@@ -56,8 +57,10 @@ export class LeaseHeldError extends Error {
     const expires = current.expiresAt
       ? `, expires in ${Math.max(0, Math.round((current.expiresAt.getTime() - now.getTime()) / 1000))}s unless renewed`
       : '';
+    // A lost runner runs no post step: its Lease only expires, and nobody restores its traffic
+    // split unless the janitor (or the next run, which takes over an expired Lease) does.
     super(
-      `another rollout holds lease ${namespace}/${lease}: run ${current.holder}${expires}; wait for that run to finish or cancel it (a cancelled run restores 100 % primary and releases the lease)`,
+      `another rollout holds lease ${namespace}/${lease}: run ${current.holder}${expires}. If that run is still going, wait for it or cancel it (a cancelled run restores 100 % primary and releases the lease). If its runner was lost, run the janitor once the lease has expired (\`glidepath janitor --namespace ${namespace}\`, or the janitor workflow): it restores 100 % primary, scales the canary to 0 and frees the lease; a new run also takes over an expired lease and cleans up first`,
     );
   }
 }
@@ -88,7 +91,7 @@ export interface AcquireOptions {
 /** One rollout per service at a time: a coordination.k8s.io/v1 Lease named `glidepath-<service>`. */
 export class LeaseLock {
   readonly name: string;
-  private readonly durationSeconds: number;
+  readonly durationSeconds: number;
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -160,7 +163,8 @@ export class LeaseLock {
       if (!(result instanceof LeaseHeldError)) return result;
       const left = giveUpAt - this.now().getTime();
       if (left <= 0) throw result;
-      await this.sleep(Math.min(options.pollMs ?? 5000, left));
+      // Cut short by the request scope: a job cancelled while it waits for the lock stops at once.
+      await scopedSleep(this.sleep, Math.min(options.pollMs ?? 5000, left));
     }
   }
 
@@ -230,6 +234,23 @@ export class LeaseLock {
       },
       this.retry,
     );
+  }
+
+  /**
+   * Before a write: the lease must still name this run and must not have expired by this run's
+   * clock (client-go's leader election stops acting once it could not renew within its deadline:
+   * another candidate may take over at any moment). An expired lease still naming this run is
+   * renewed at once, since nobody took it.
+   */
+  async assertHeld(): Promise<void> {
+    const lease = await this.read();
+    const holder = lease?.spec?.holderIdentity;
+    if (!lease || holder !== this.options.holder) {
+      throw new LeaseLostError(
+        `lease ${this.options.namespace}/${this.name} is ${lease ? (holder ? `held by run ${holder}` : 'released') : 'gone'}, not by this run (${this.options.holder}); another run or the janitor took over after this one stopped renewing it`,
+      );
+    }
+    if (this.holderOf(lease)?.expired) await this.renew();
   }
 
   async renew(): Promise<V1Lease> {

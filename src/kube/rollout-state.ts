@@ -24,6 +24,11 @@ export interface RolloutState {
   phase: RolloutPhase;
   /** The router config as JSON, so a janitor can restore traffic without the rollout file. */
   router: string;
+  /**
+   * The primary Deployment's spec (JSON) before a promotion started, so that the post step or the
+   * janitor can put it back when the promotion was cut short (cancel, crash, lost Lease).
+   */
+  previousPrimary: string;
 }
 
 export const ROLLOUT_ANNOTATIONS = {
@@ -34,6 +39,7 @@ export const ROLLOUT_ANNOTATIONS = {
   startedAt: 'glidepath.dev/started-at',
   phase: 'glidepath.dev/phase',
   router: 'glidepath.dev/router',
+  previousPrimary: 'glidepath.dev/previous-primary',
 } as const;
 
 const PHASES: readonly RolloutPhase[] = [
@@ -55,6 +61,7 @@ export function rolloutStateAnnotations(state: Partial<RolloutState>): Record<st
   if (state.startedAt !== undefined) out[ROLLOUT_ANNOTATIONS.startedAt] = state.startedAt;
   if (state.phase !== undefined) out[ROLLOUT_ANNOTATIONS.phase] = state.phase;
   if (state.router !== undefined) out[ROLLOUT_ANNOTATIONS.router] = state.router;
+  if (state.previousPrimary !== undefined) out[ROLLOUT_ANNOTATIONS.previousPrimary] = state.previousPrimary;
   return out;
 }
 
@@ -76,5 +83,7 @@ export function readRolloutState(annotations: Record<string, string> | undefined
   if (phase && (PHASES as readonly string[]).includes(phase)) state.phase = phase as RolloutPhase;
   const router = a[ROLLOUT_ANNOTATIONS.router];
   if (router) state.router = router;
+  const previousPrimary = a[ROLLOUT_ANNOTATIONS.previousPrimary];
+  if (previousPrimary) state.previousPrimary = previousPrimary;
   return state;
 }

@@ -1,5 +1,6 @@
 import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node';
 import { describeApiError, isNotFound } from './api-status.js';
+import { ScopeAbortedError, scopedSleep, scopeStopReason, withRequestScope } from './request-scope.js';
 
 export interface RolloutProgress {
   generation: number;
@@ -67,6 +68,11 @@ export class RolloutWaitError extends Error {
   }
 }
 
+/** The wait was cut short (cancel, lost Lease, a rollback's deadline): the write before it happened. */
+export class WaitStoppedError extends ScopeAbortedError {
+  override readonly name: string = 'WaitStoppedError';
+}
+
 export interface WaitOptions {
   /** Give up after this long. */
   timeoutMs: number;
@@ -76,6 +82,8 @@ export interface WaitOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (progress: RolloutProgress) => void;
+  /** Ends the wait at once (a cancelled job); the current request scope's signal does too. */
+  signal?: AbortSignal;
 }
 
 function formatDuration(ms: number): string {
@@ -86,9 +94,22 @@ function formatDuration(ms: number): string {
 /**
  * Polls until the Deployment's rollout is complete. Fails at the deadline, or at once when the
  * controller reports ProgressDeadlineExceeded, with the Deployment's conditions in the message.
- * Read errors (a 500, a dropped connection) are retried until the deadline.
+ * Read errors (a 500, a dropped connection) are retried until the deadline. A cancellation (the
+ * signal, or the request scope's) ends it at once with a ScopeAbortedError: the runner gives a
+ * cancelled step 7.5 s before SIGKILL, too short to let a readiness wait run on.
  */
-export async function waitForDeploymentRollout(
+export function waitForDeploymentRollout(
+  apps: AppsV1Api,
+  namespace: string,
+  name: string,
+  options: WaitOptions,
+): Promise<RolloutProgress> {
+  return options.signal
+    ? withRequestScope({ signal: options.signal }, () => pollDeployment(apps, namespace, name, options))
+    : pollDeployment(apps, namespace, name, options);
+}
+
+async function pollDeployment(
   apps: AppsV1Api,
   namespace: string,
   name: string,
@@ -117,6 +138,9 @@ export async function waitForDeploymentRollout(
       }
     } catch (e: unknown) {
       if (e instanceof RolloutWaitError) throw e;
+      const stopped = scopeStopReason();
+      if (stopped !== undefined)
+        throw new WaitStoppedError(`stopped waiting for Deployment ${namespace}/${name}: ${stopped}`);
       if (isNotFound(e))
         throw new RolloutWaitError(`Deployment ${namespace}/${name} does not exist`, undefined);
       lastError = e;
@@ -132,6 +156,10 @@ export async function waitForDeploymentRollout(
         last,
       );
     }
-    await sleep(Math.min(pollMs, left));
+    await scopedSleep(sleep, Math.min(pollMs, left)).catch((e: unknown) => {
+      throw e instanceof ScopeAbortedError
+        ? new WaitStoppedError(`stopped waiting for Deployment ${namespace}/${name}: ${e.message}`)
+        : e;
+    });
   }
 }

@@ -1,15 +1,28 @@
 import type { HookPhase, RolloutSpec } from '../config/load-rollout.js';
 import { describeApiError } from '../kube/api-status.js';
+import { LeaseLostError } from '../kube/lease.js';
+import { withoutRequestScope, withRequestScope } from '../kube/request-scope.js';
+import { WaitStoppedError } from '../kube/wait.js';
 import { ALL_PRIMARY, type TrafficRouter, type Weights } from '../mesh/router.js';
 import type { MetricsSource } from '../metrics/source.js';
 import { AnalysisRun, type TickOutcome } from './analysis-tick.js';
 import { callHook, type HookCaller } from './hooks.js';
+import { type Every, guardOf, realEvery } from './lease-guard.js';
 import type { RolloutOutcome, RolloutReport, StepRecord } from './report.js';
+import { describeWeights, restoreTraffic } from './restore.js';
+import {
+  CANCELLED_CLEANUP_BUDGET_MS,
+  CLEANUP_BUDGET_MS,
+  cleanupBudget,
+  retryCleanup,
+} from './retry-policy.js';
 import type { RolloutLock, Workloads } from './workloads.js';
 
 export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A repeating timer on this clock (the Lease renewal); without one, real time is used. */
+  every?: Every;
 }
 
 export const realClock: Clock = {
@@ -22,6 +35,7 @@ export const realClock: Clock = {
         resolve();
       });
     }),
+  every: realEvery,
 };
 
 export interface RolloutDeps {
@@ -36,6 +50,8 @@ export interface RolloutDeps {
   signal?: AbortSignal;
   /** Resume a rollout an earlier run left unfinished, instead of restarting it. */
   resume?: boolean;
+  /** Called once this run holds the lock: from then on its post step has something to undo. */
+  onLockAcquired?: () => void;
   /** Live progress for logs and the playground. */
   onEvent?: (event: { at: string; message: string }) => void;
 }
@@ -45,8 +61,17 @@ class RolloutAbort extends Error {
     readonly outcome: RolloutOutcome,
     message: string,
     readonly stepResult: StepRecord['result'],
+    /** This run no longer holds the Lease: it must write nothing more. */
+    readonly lostLease = false,
   ) {
     super(message);
+  }
+}
+
+/** A write of the forward path that failed, named for the report ("could not set the canary weight to 25 %"). */
+class RolloutWriteError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`could not ${what}: ${describeApiError(cause)}`);
   }
 }
 
@@ -58,7 +83,8 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
   const { spec, router, workloads, lock } = deps;
   const clock = deps.clock ?? realClock;
   const hooks = deps.hooks ?? callHook;
-  const iso = () => new Date(clock.now()).toISOString();
+  const now = () => clock.now();
+  const iso = () => new Date(now()).toISOString();
   const report: RolloutReport = {
     service: spec.service,
     namespace: spec.namespace,
@@ -73,8 +99,58 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
     report.decisions.push({ at: iso(), action, reason });
     deps.onEvent?.({ at: iso(), message: `${action}: ${reason}` });
   };
+  let guard: ReturnType<typeof guardOf>;
+  const lostAbort = (reason: unknown) =>
+    new RolloutAbort(
+      'failed',
+      `this run lost the rollout lock and stopped without writing anything more: ${reason instanceof Error ? reason.message : String(reason)}`,
+      'error',
+      true,
+    );
   const checkCancelled = () => {
+    if (guard?.lost.aborted) throw lostAbort(guard.lost.reason);
     if (deps.signal?.aborted) throw new RolloutAbort('failed', 'the job was cancelled', 'cancelled');
+  };
+  // Cancelled or lost Lease: stop waiting at once (the readiness wait, a route's status, a hook).
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  deps.signal?.addEventListener('abort', onStop, { once: true });
+  if (deps.signal?.aborted) stop.abort();
+  const untilStopped = async <T>(work: Promise<T>): Promise<T> => {
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        try {
+          checkCancelled();
+        } catch (e: unknown) {
+          reject(e);
+        }
+      };
+      stop.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([work, stopped]);
+    } finally {
+      if (onAbort) stop.signal.removeEventListener('abort', onAbort);
+    }
+  };
+  /** Every forward write: only while this run holds the Lease, cut short by a cancel, named when it fails. */
+  const write = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    checkCancelled();
+    try {
+      await guard?.check(what);
+    } catch (e: unknown) {
+      if (e instanceof LeaseLostError) throw lostAbort(e);
+      throw new RolloutWriteError(`check the rollout lock before writing (${what})`, e);
+    }
+    try {
+      return await untilStopped(work());
+    } catch (e: unknown) {
+      if (e instanceof RolloutAbort || e instanceof RolloutWriteError) throw e;
+      checkCancelled();
+      if (e instanceof LeaseLostError) throw lostAbort(e);
+      throw new RolloutWriteError(what, e);
+    }
   };
   const runHook = async (phase: HookPhase, extra: object = {}) => {
     const hook = spec.hooks[phase];
@@ -101,14 +177,20 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
 
   let acquired: Awaited<ReturnType<RolloutLock['acquire']>>;
   try {
-    acquired = await lock.acquire();
+    acquired = await withRequestScope(deps.signal ? { signal: deps.signal } : {}, () => lock.acquire());
   } catch (e: unknown) {
     report.outcome = 'failed';
-    report.reason = e instanceof Error ? e.message : String(e);
+    report.reason = deps.signal?.aborted
+      ? 'the job was cancelled while waiting for the rollout lock; nothing was written'
+      : describeApiError(e);
     report.endedAt = iso();
     decide('not started', report.reason);
     return report;
   }
+  deps.onLockAcquired?.();
+  guard = guardOf(lock, clock, (message) => decide('lease', message));
+  guard?.lost.addEventListener('abort', onStop, { once: true });
+  guard?.start();
   let firstStep = 0;
   const previous = acquired.previous;
   if (previous?.phase && !['promoted', 'rolled-back', 'failed'].includes(previous.phase)) {
@@ -128,39 +210,89 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
         'clean up',
         `run ${previous.holder} left a rollout of ${previous.revision ?? 'an unknown revision'} unfinished (phase ${previous.phase}); restoring 100 % primary before starting`,
       );
-      await router.reset();
-      await workloads.scaleDownCanary();
+      await write('reset the route to 100 % primary', () => router.reset());
+      await write('scale the canary to 0', () => workloads.scaleDownCanary());
     }
   }
 
   let current: Weights = ALL_PRIMARY;
   let promoting = false;
+  let lostLease = false;
+  // Bookkeeping on the Lease: a 500 on it must not end a healthy rollout, a lost Lease must.
   const record = (phase: string, step: number) =>
-    lock.record({
-      phase,
-      step,
-      weights: { stable: current.primary, canary: current.canary },
-      revision: workloads.revision,
-      startedAt: report.startedAt,
+    write(`record the rollout state (${phase})`, async () => {
+      const recorded = await retryCleanup(
+        `recording the rollout state (${phase})`,
+        () =>
+          lock.record({
+            phase,
+            step,
+            weights: { stable: current.primary, canary: current.canary },
+            revision: workloads.revision,
+            startedAt: report.startedAt,
+          }),
+        cleanupBudget(now, (ms) => clock.sleep(ms), 15_000),
+      );
+      if (!recorded.ok) throw recorded.error;
     });
 
   try {
+    await withRequestScope({ signal: stop.signal }, forward);
+  } catch (e: unknown) {
+    const abort = e instanceof RolloutAbort ? e : undefined;
+    report.outcome = abort?.outcome ?? 'failed';
+    report.reason = abort?.message ?? describeApiError(e);
+    lostLease = abort?.lostLease ?? false;
+    const last = report.steps.at(-1);
+    if (last && !last.result) {
+      last.result = abort?.stepResult ?? 'error';
+      last.endedAt = iso();
+    }
+    if (lostLease) {
+      // Another run (or the janitor) owns these objects now: a rollback would fight it.
+      decide('stop', report.reason);
+      report.serving = promoting ? 'unknown' : current.canary === 0 ? 'previous' : 'split';
+    } else {
+      decide('roll back', report.reason);
+      await withoutRequestScope(() => rollBack());
+    }
+  } finally {
+    guard?.stop();
+    deps.signal?.removeEventListener('abort', onStop);
+    report.finalWeights = current;
+    report.endedAt = iso();
+    if (!lostLease) {
+      const released = await withoutRequestScope(() =>
+        retryCleanup(
+          'releasing the rollout lock',
+          () => lock.release(),
+          cleanupBudget(now, (ms) => clock.sleep(ms), deps.signal?.aborted ? 2_000 : CLEANUP_BUDGET_MS),
+        ),
+      );
+      if (!released.ok) decide('release lock', released.reason);
+    }
+  }
+  return report;
+
+  async function forward(): Promise<void> {
     checkCancelled();
     await runHook('pre-rollout');
     await record('progressing', -1);
-    if (await workloads.ensurePrimary())
+    if (await write(`create ${spec.service}-primary`, () => workloads.ensurePrimary()))
       decide('bootstrap', `created ${spec.service}-primary from the current ${spec.service} Deployment`);
-    await router.ensure();
+    await write('set up the route', () => router.ensure());
     checkCancelled();
     decide('deploy canary', `${spec.service}-canary at ${workloads.revision}`);
-    await workloads.deployCanary();
+    await write(`deploy ${spec.service}-canary and wait until it is ready`, () => workloads.deployCanary());
 
     const metricsStart = clock.now();
     const analysis = new AnalysisRun(spec, deps.metrics, metricsStart);
     for (let index = firstStep; index < spec.steps.length; index++) {
       checkCancelled();
       const canaryWeight = spec.steps[index] as number;
-      current = await router.setWeights({ primary: 100 - canaryWeight, canary: canaryWeight });
+      current = await write(`set the canary weight to ${canaryWeight} %`, () =>
+        router.setWeights({ primary: 100 - canaryWeight, canary: canaryWeight }),
+      );
       const step: StepRecord = { index, weights: current, startedAt: iso(), ticks: [] };
       report.steps.push(step);
       await record('progressing', index);
@@ -172,63 +304,96 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
     decide('promote', `every step passed; moving ${spec.service}-primary to ${workloads.revision}`);
     await record('promoting', spec.steps.length);
     promoting = true;
-    await workloads.promotePrimary();
+    await write(`move ${spec.service}-primary to ${workloads.revision} and wait until it is ready`, () =>
+      workloads.promotePrimary(),
+    );
     promoting = false;
-    current = await router.reset();
-    await workloads.scaleDownCanary();
+    current = await write('reset the route to 100 % primary', () => router.reset());
+    await write('scale the canary to 0', () => workloads.scaleDownCanary());
     report.outcome = 'promoted';
     report.reason = `promoted after ${spec.steps.length} step(s)`;
+    report.serving = 'new';
     await record('promoted', spec.steps.length);
     await runHook('post-rollout', { outcome: 'promoted' }).catch((e: unknown) =>
       decide('post-rollout hook', String(e)),
     );
-  } catch (e: unknown) {
-    const abort = e instanceof RolloutAbort ? e : undefined;
-    report.outcome = abort?.outcome ?? 'failed';
-    report.reason = abort?.message ?? describeApiError(e);
-    const last = report.steps.at(-1);
-    if (last && !last.result) {
-      last.result = abort?.stepResult ?? 'error';
-      last.endedAt = iso();
-    }
-    decide('roll back', report.reason);
-    if (promoting && workloads.revertPrimary) {
-      // The canary still serves its share while the primary goes back to the old spec.
-      await workloads
-        .revertPrimary()
-        .then(() => decide('roll back', `${spec.service}-primary is back on its previous spec`))
-        .catch((revertError: unknown) =>
-          decide('roll back', `reverting ${spec.service}-primary failed: ${describeApiError(revertError)}`),
-        );
-    }
-    current = await restorePrimary(
-      router,
-      workloads,
-      (msg) => decide('roll back', msg),
-      (ms) => clock.sleep(ms),
-    );
-    await lock
-      .record({
-        phase: report.outcome,
-        step: report.steps.length - 1,
-        weights: { stable: current.primary, canary: current.canary },
-        revision: workloads.revision,
-        startedAt: report.startedAt,
-      })
-      .catch(() => undefined);
-    await runHook('rollback', { outcome: report.outcome, reason: report.reason }).catch(() => undefined);
-  } finally {
-    report.finalWeights = current;
-    report.endedAt = iso();
-    await lock.release().catch((e: unknown) => decide('release lock', `failed: ${String(e)}`));
   }
-  return report;
+
+  /**
+   * 100 % primary on the previous spec and the canary at 0, within a time budget: the whole
+   * rollback must fit the runner's cancel window (SIGINT, then SIGTERM 7.5 s later) when cancelled,
+   * and a gateway controller that stopped answering must not hold it for minutes. Requests run
+   * in a scope of their own with that deadline (request-scope.ts), so no wait outlives it.
+   */
+  async function rollBack(): Promise<void> {
+    const budgetMs = deps.signal?.aborted ? CANCELLED_CLEANUP_BUDGET_MS : CLEANUP_BUDGET_MS;
+    const budget = cleanupBudget(now, (ms) => clock.sleep(ms), budgetMs);
+    const scope = { deadlineAt: budget.deadlineAt, now, what: 'the rollback' };
+    let primaryReverted = !promoting;
+    if (promoting && workloads.revertPrimary) {
+      // The canary still serves its share while the primary goes back to the old spec; half the
+      // budget at most, so that resetting the route still fits.
+      const revert = workloads.revertPrimary.bind(workloads);
+      await withRequestScope({ ...scope, deadlineAt: clock.now() + budgetMs / 2 }, revert)
+        .then(() => {
+          primaryReverted = true;
+          decide('roll back', `${spec.service}-primary is back on its previous spec`);
+        })
+        .catch((revertError: unknown) => {
+          if (revertError instanceof WaitStoppedError) {
+            // The previous spec was written; its pods were not all ready when the time ran out.
+            primaryReverted = true;
+            decide(
+              'roll back',
+              `${spec.service}-primary is going back to its previous spec (${describeApiError(revertError)})`,
+            );
+          } else {
+            decide('roll back', `reverting ${spec.service}-primary failed: ${describeApiError(revertError)}`);
+          }
+        });
+    }
+    const restored = await withRequestScope(scope, () =>
+      restoreTraffic(router, workloads, budget, (msg) => decide('roll back', msg), current),
+    );
+    current = restored.weights;
+    const clean = restored.confirmed && restored.canaryScaledDown;
+    if (!restored.confirmed) {
+      report.reason = `${report.reason}; the rollback did not complete: traffic was last confirmed at ${describeWeights(restored.weights)} (the next post step, janitor or run finishes it)`;
+    } else if (!restored.canaryScaledDown) {
+      report.reason = `${report.reason}; ${spec.service}-canary could not be scaled to 0 (the next post step, janitor or run finishes it)`;
+    }
+    if (!primaryReverted) {
+      report.outcome = 'failed';
+      report.reason = `${report.reason}; the promotion was cut short and ${spec.service}-primary could not be put back: ${workloads.revision} may now serve ${restored.confirmed ? '100 %' : 'the primary share'} of traffic`;
+    }
+    report.serving = !restored.confirmed ? 'split' : primaryReverted ? 'previous' : 'new';
+    // An incomplete cleanup stays `rolling-back` on the Lease, so the post step, the janitor and
+    // the next run see a rollout that still needs them.
+    const recorded = await withRequestScope(scope, () =>
+      retryCleanup(
+        'recording the rollout state',
+        () =>
+          lock.record({
+            phase: clean ? (report.outcome as string) : 'rolling-back',
+            step: report.steps.length - 1,
+            weights: { stable: current.primary, canary: current.canary },
+            revision: workloads.revision,
+            startedAt: report.startedAt,
+          }),
+        budget,
+      ),
+    );
+    if (!recorded.ok) decide('roll back', recorded.reason);
+    await runHook('rollback', { outcome: report.outcome, reason: report.reason }).catch(() => undefined);
+  }
 
   async function soak(step: StepRecord, analysis: AnalysisRun): Promise<void> {
     const start = clock.now();
     let holdingSince: number | undefined;
     for (;;) {
-      await clock.sleep(spec.checkIntervalMs, deps.signal);
+      await clock.sleep(spec.checkIntervalMs, stop.signal);
+      checkCancelled();
+      await guard?.tick();
       checkCancelled();
       let tick: TickOutcome;
       try {
@@ -241,7 +406,7 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
         );
       }
       step.ticks.push(tick);
-      await lock.heartbeat();
+      if (!guard) await lock.heartbeat();
       const elapsed = clock.now() - start;
       if (tick.decision === 'fail')
         throw new RolloutAbort(
@@ -276,40 +441,4 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
       }
     }
   }
-}
-
-/**
- * 100 % primary and no canary pods, whatever else failed; each part is tried even if another fails.
- * An API server that just failed a write often fails the next few too (a restarting etcd leader, a
- * webhook timing out), so the reset is retried with backoff rather than given up within milliseconds.
- */
-export async function restorePrimary(
-  router: TrafficRouter,
-  workloads: Workloads,
-  log: (message: string) => void,
-  sleep: (ms: number) => Promise<void> = realClock.sleep,
-): Promise<Weights> {
-  const attempts = 6;
-  let weights: Weights = ALL_PRIMARY;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      weights = await router.reset();
-      break;
-    } catch (e: unknown) {
-      log(`resetting traffic failed (attempt ${attempt} of ${attempts}): ${describeApiError(e)}`);
-      if (attempt === attempts)
-        weights = (await router.getWeights().catch(() => undefined)) ?? { primary: -1, canary: -1 };
-      else await sleep(500 * 2 ** (attempt - 1));
-    }
-  }
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      await workloads.scaleDownCanary();
-      break;
-    } catch (e: unknown) {
-      log(`scaling the canary down failed (attempt ${attempt} of 3): ${describeApiError(e)}`);
-      if (attempt < 3) await sleep(1_000 * attempt);
-    }
-  }
-  return weights;
 }

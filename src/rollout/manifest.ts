@@ -8,13 +8,20 @@ import { parseYamlDocuments } from '../config/yaml-document.js';
  * may hold many objects) and checks it against the official schema before
  * anything is sent to the cluster.
  */
-export function readDeploymentManifest(text: string, file: string, service: string): V1Deployment {
+export function readDeploymentManifest(
+  text: string,
+  file: string,
+  service: string,
+  namespace?: string,
+): V1Deployment {
   const documents = parseYamlDocuments(text, file);
   const deployments = documents.filter((d) => (d.value as { kind?: unknown } | null)?.kind === 'Deployment');
   const named = deployments.filter(
     (d) => (d.value as { metadata?: { name?: unknown } }).metadata?.name === service,
   );
-  const chosen = named[0] ?? (deployments.length === 1 ? deployments[0] : undefined);
+  const chosen =
+    (namespace !== undefined ? inNamespace(named, file, service, namespace) : named[0]) ??
+    (deployments.length === 1 ? deployments[0] : undefined);
   if (!chosen) {
     const found = deployments
       .map((d) => (d.value as { metadata?: { name?: string } }).metadata?.name)
@@ -64,6 +71,54 @@ export function readDeploymentManifest(text: string, file: string, service: stri
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return deployment;
+}
+
+type ManifestDocument = ReturnType<typeof parseYamlDocuments>[number];
+
+/**
+ * Of the Deployments named like the service, the one in the rollout's namespace. A manifest that
+ * holds it in several namespaces (a multi-tenant kustomize overlay, a helm chart rendered twice)
+ * must not roll out whichever comes first: one without a namespace counts as the rollout's
+ * (kubectl applies it there); none in the rollout's namespace is an error.
+ */
+function inNamespace(
+  named: ManifestDocument[],
+  file: string,
+  service: string,
+  namespace: string,
+): ManifestDocument | undefined {
+  if (named.length <= 1) {
+    const only = named[0];
+    const ns = (only?.value as { metadata?: { namespace?: unknown } } | undefined)?.metadata?.namespace;
+    if (only && typeof ns === 'string' && ns !== namespace) {
+      const at = only.positionOf(['metadata', 'namespace']);
+      throw new ConfigurationError([
+        {
+          file,
+          line: at?.line,
+          column: at?.column,
+          field: 'metadata.namespace',
+          message: `the Deployment "${service}" is in namespace "${ns}" but the rollout runs in "${namespace}": set the rollout's namespace to "${ns}" or render the manifest for "${namespace}"`,
+        },
+      ]);
+    }
+    return only;
+  }
+  const namespaceOf = (d: ManifestDocument) =>
+    (d.value as { metadata?: { namespace?: unknown } }).metadata?.namespace;
+  const matching = named.filter((d) => namespaceOf(d) === namespace || namespaceOf(d) === undefined);
+  if (matching.length === 1) return matching[0];
+  const found = named.map((d) => String(namespaceOf(d) ?? '(none)')).join(', ');
+  throw new ConfigurationError([
+    {
+      file,
+      field: 'manifest',
+      message:
+        matching.length === 0
+          ? `holds the Deployment "${service}" in namespaces ${found} but none in the rollout's namespace "${namespace}": render the manifest for "${namespace}" or set the rollout's namespace`
+          : `holds the Deployment "${service}" ${matching.length} times for namespace "${namespace}" (namespaces: ${found}): keep one per namespace`,
+    },
+  ]);
 }
 
 /** `name@sha256:<64 hex>` or `name:tag@sha256:…`: a canary runs exactly the image that was built and tested. */

@@ -29,7 +29,14 @@ export interface RolloutReport {
   endedAt?: string;
   outcome?: RolloutOutcome;
   reason?: string;
+  /** What the data plane was last confirmed to serve (not merely what the route's spec asks for). */
   finalWeights?: { primary: number; canary: number };
+  /**
+   * Which version serves at the end: `new` (promoted, or a promotion that could not be put back),
+   * `previous` (100 % primary on the old spec), `split` (a rollback that did not complete), or
+   * `unknown` (this run lost the Lease mid-promotion; the run that holds it now decides).
+   */
+  serving?: 'new' | 'previous' | 'split' | 'unknown';
   steps: StepRecord[];
   hooks: HookResult[];
   decisions: Decision[];

@@ -11,6 +11,7 @@ import type { MetricsSource } from '../metrics/source.js';
 import { KubeWorkloads } from './kube-workloads.js';
 import { LeaseRolloutLock } from './lease-lock.js';
 import { checkImageReference, readDeploymentManifest } from './manifest.js';
+import { readPrimarySnapshot } from './previous-primary.js';
 
 export interface RolloutInputs {
   config: string;
@@ -71,7 +72,7 @@ export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
   });
   const manifest =
     spec && manifestText !== undefined
-      ? collect(() => readDeploymentManifest(manifestText, inputs.manifest, spec.service))
+      ? collect(() => readDeploymentManifest(manifestText, inputs.manifest, spec.service, spec.namespace))
       : undefined;
   const imageProblem = checkImageReference(inputs.image);
   if (imageProblem) problems.push(imageProblem);
@@ -107,6 +108,7 @@ export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
     namespace: spec.namespace,
     service: spec.service,
     holder,
+    durationSeconds: spec.leaseDurationMs / 1000,
     now: inputs.now ? () => new Date((inputs.now as () => number)()) : undefined,
     sleep: inputs.sleep,
   });
@@ -115,7 +117,9 @@ export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
     kube,
     router,
     workloads,
-    lock: new LeaseRolloutLock(leaseLock, holder, inputs.lockWaitMs, spec.config.router),
+    lock: new LeaseRolloutLock(leaseLock, holder, inputs.lockWaitMs, spec.config.router, () =>
+      readPrimarySnapshot(kube, spec.namespace, spec.service),
+    ),
     leaseLock,
     metrics,
     holder,

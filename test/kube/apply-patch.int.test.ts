@@ -192,7 +192,7 @@ describe('server-side apply of mesh objects', () => {
     });
     const error = await applyObject(clients.objects, virtualService('zero')).catch((e: unknown) => e);
     expect(describeApiError(error)).toMatch(
-      /^422 Invalid: VirtualService.networking.istio.io "payments" is invalid: .*spec.http\[0\].route\[1\].weight/,
+      /^patch VirtualService shop\/payments failed: the API server at 127\.0\.0\.1:\d+ answered 422 Invalid: VirtualService.networking.istio.io "payments" is invalid: .*spec.http\[0\].route\[1\].weight/,
     );
   });
 

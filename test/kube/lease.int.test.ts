@@ -73,7 +73,7 @@ describe('Lease lock per service', () => {
     const refused = await b.acquire().catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(LeaseHeldError);
     expect((refused as Error).message).toBe(
-      'another rollout holds lease shop/glidepath-payments: run acme/payments/100/1, expires in 60s unless renewed; wait for that run to finish or cancel it (a cancelled run restores 100 % primary and releases the lease)',
+      'another rollout holds lease shop/glidepath-payments: run acme/payments/100/1, expires in 60s unless renewed. If that run is still going, wait for it or cancel it (a cancelled run restores 100 % primary and releases the lease). If its runner was lost, run the janitor once the lease has expired (`glidepath janitor --namespace shop`, or the janitor workflow): it restores 100 % primary, scales the canary to 0 and frees the lease; a new run also takes over an expired lease and cleans up first',
     );
 
     // A keeps renewing while B waits; A releases after B's second try.

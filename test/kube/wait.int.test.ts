@@ -136,7 +136,9 @@ describe('waitForDeploymentRollout', () => {
         now: time.nowMs,
         sleep: time.sleep,
       }),
-    ).rejects.toThrow(/could not be read; last read failed: 500 InternalError/);
+    ).rejects.toThrow(
+      /could not be read; last read failed: read Deployment shop\/flaky failed: the API server at 127\.0\.0\.1:\d+ answered 500 InternalError/,
+    );
     kube.clearFaults();
   });
 

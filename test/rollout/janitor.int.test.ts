@@ -116,8 +116,31 @@ describe.skipIf(!hasSharedFixtures)('glidepath janitor against the fake API serv
     expect(fake.writeCount).toBe(before);
   });
 
-  it('leaves finished rollouts alone', async () => {
+  it('leaves finished, clean rollouts alone', async () => {
     const { namespace, kube } = await setup(10 * 60_000, 'promoted');
+    fake.mutate('apps', 'v1', 'Deployment', namespace, 'payments-canary', (d) => {
+      (d.spec as { replicas: number }).replicas = 0;
+    });
+    fake.mutate('coordination.k8s.io', 'v1', 'Lease', namespace, 'glidepath-payments', (l) => {
+      delete (l.spec as { holderIdentity?: string }).holderIdentity;
+    });
+    const before = fake.writeCount;
     expect((await runJanitor(kube, namespace, { now: () => now }))[0]?.action).toBe('left-alone');
+    expect(fake.writeCount).toBe(before);
+  });
+
+  it('finishes a finished-but-dirty rollout: canary still scaled up, Lease still held', async () => {
+    const { namespace, kube } = await setup(10 * 60_000, 'rolled-back');
+    const dry = await runJanitor(kube, namespace, { now: () => now, dryRun: true });
+    expect(dry[0]?.action).toBe('would-repair');
+    const findings = await runJanitor(kube, namespace, { now: () => now, sleep: async () => {} });
+    expect(findings[0]?.action).toBe('repaired');
+    expect(findings[0]?.reason).toMatch(
+      /payments-canary still has 3 replica\(s\) and the lease is still held/,
+    );
+    const canary = fake.get('apps', 'v1', 'Deployment', namespace, 'payments-canary');
+    expect((canary?.spec as { replicas?: number } | undefined)?.replicas).toBe(0);
+    const lease = fake.get('coordination.k8s.io', 'v1', 'Lease', namespace, 'glidepath-payments');
+    expect((lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity).toBeUndefined();
   });
 });

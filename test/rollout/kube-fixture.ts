@@ -156,7 +156,7 @@ export function rolloutConfig(
 
 export interface KubeRollout {
   prepared: PreparedRollout;
-  clock: VirtualClock;
+  clock: Clock;
   metrics: SimulatedMetrics;
   dir: string;
   configPath: string;
@@ -172,7 +172,8 @@ export interface KubeRolloutOptions {
   /** The Deployment in the manifest file (default: the user's Deployment). */
   manifest?: KubeObject | string;
   canaryErrorRate?: number;
-  clock?: VirtualClock;
+  /** Default: a VirtualClock; a SteppedClock (test/support/stepped-clock.ts) also fires timers. */
+  clock?: Clock;
   env?: Record<string, string | undefined>;
   lockWaitMs?: number;
   /** Read the config from here instead of the file written from `config`. */
@@ -260,7 +261,7 @@ export function imageOf(fake: FakeKube, namespace: string, name: string): string
 export async function dieAtStep(
   fake: FakeKube,
   namespace: string,
-  options: KubeRolloutOptions & { clock: VirtualClock },
+  options: KubeRolloutOptions & { clock: Clock },
   step: number,
 ): Promise<KubeRollout> {
   const dying = kubeRollout(fake, namespace, options);

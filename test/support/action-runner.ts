@@ -6,6 +6,10 @@ import { repoRoot } from './shared-fixtures.js';
 
 export interface ActionRun {
   exitCode: number;
+  /** ms from SIGINT to exit, when one was sent. */
+  exitAfterInterruptMs?: number;
+  /** The step outlived its cancel window and got SIGTERM. */
+  terminated?: boolean;
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
@@ -22,6 +26,10 @@ export interface ActionRunOptions {
   state?: Record<string, string>;
   /** Send SIGINT after this many ms, as the runner does when a job is cancelled. */
   interruptAfterMs?: number;
+  /** Send SIGINT this long (default 0) after stdout first matches, e.g. once a wait has begun. */
+  interruptOn?: { stdout: RegExp; afterMs?: number };
+  /** As the runner: SIGTERM this long after SIGINT (7.5 s on GitHub), SIGKILL 2.5 s later. */
+  cancelWindowMs?: number;
   timeoutMs?: number;
 }
 
@@ -64,8 +72,32 @@ export async function runBundledAction(bundle: string, options: ActionRunOptions
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
+  let interruptedAt: number | undefined;
+  let terminated = false;
+  const interrupt = () => {
+    if (interruptedAt !== undefined) return;
+    interruptedAt = Date.now();
+    child.kill('SIGINT');
+    if (options.cancelWindowMs !== undefined) {
+      setTimeout(() => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        terminated = true;
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 2_500).unref();
+      }, options.cancelWindowMs).unref();
+    }
+  };
   if (options.interruptAfterMs !== undefined) {
-    setTimeout(() => child.kill('SIGINT'), options.interruptAfterMs).unref();
+    setTimeout(interrupt, options.interruptAfterMs).unref();
+  }
+  if (options.interruptOn) {
+    const { stdout: pattern, afterMs = 0 } = options.interruptOn;
+    const watch = () => {
+      if (!pattern.test(stdout)) return;
+      child.stdout.off('data', watch);
+      setTimeout(interrupt, afterMs).unref();
+    };
+    child.stdout.on('data', watch);
   }
   const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
   const exitCode = await new Promise<number>((resolveExit) => {
@@ -74,6 +106,7 @@ export async function runBundledAction(bundle: string, options: ActionRunOptions
   clearTimeout(killer);
   return {
     exitCode,
+    ...(interruptedAt !== undefined ? { exitAfterInterruptMs: Date.now() - interruptedAt, terminated } : {}),
     stdout,
     stderr,
     outputs: parseFileCommand(readFileSync(files.GITHUB_OUTPUT, 'utf8')),

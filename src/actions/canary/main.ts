@@ -7,10 +7,22 @@ import { DeploymentTracker } from '../../github/deployments.js';
 import { createOctokit } from '../../github/octokit.js';
 import { renderRolloutSummary } from '../../github/rollout-summary.js';
 import { runRollout } from '../../rollout/engine.js';
+import type { RolloutReport } from '../../rollout/report.js';
 import { prepareRollout } from '../../rollout/setup.js';
 import { validateRolloutOffline } from '../../rollout/validate-inputs.js';
 import { getInputs } from './inputs.js';
-import { saveFinished, saveStarted } from './state.js';
+import { saveFinished, saveLeased, saveStarted } from './state.js';
+
+/** The Deployment status says which version serves, never "rolled back" while the new one serves. */
+function deploymentDescription(report: RolloutReport): string {
+  const serving = {
+    new: `${report.revision} serves`,
+    previous: 'the previous version serves 100 %',
+    split: `traffic may still be split (last confirmed ${report.finalWeights?.primary ?? '?'} % primary / ${report.finalWeights?.canary ?? '?'} % canary)`,
+    unknown: 'another run took over; see its status',
+  }[report.serving ?? 'previous'];
+  return `${report.outcome}: ${serving}. ${report.reason ?? ''}`;
+}
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const cancel = new AbortController();
@@ -78,6 +90,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       ...prepared,
       resume: inputs.resume,
       signal: cancel.signal,
+      onLockAcquired: saveLeased,
       onEvent: (event) => core.info(`${event.at} ${event.message}`),
     });
     saveFinished();
@@ -94,11 +107,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined;
     await deployment
-      ?.status(
-        report.outcome === 'promoted' ? 'success' : 'failure',
-        `${report.outcome}: ${report.reason ?? ''}`,
-        runUrl,
-      )
+      ?.status(report.outcome === 'promoted' ? 'success' : 'failure', deploymentDescription(report), runUrl)
       .catch((e: unknown) => core.warning(`Could not update the GitHub Deployment: ${String(e)}`));
     if (report.outcome !== 'promoted') core.setFailed(`Canary ${report.outcome}: ${report.reason}`);
   } catch (e: unknown) {

@@ -4,6 +4,8 @@ import * as core from '@actions/core';
 export interface CanaryState {
   /** Set once the first write may have happened: the post step only undoes what a run started. */
   started: boolean;
+  /** Set once main holds the rollout lock: before that it wrote nothing the post step may undo. */
+  leased: boolean;
   /** Set when main ended the rollout itself (promoted or rolled back). */
   finished: boolean;
   config: string;
@@ -12,12 +14,16 @@ export interface CanaryState {
   kubeconfig?: string;
 }
 
-export function saveStarted(state: Omit<CanaryState, 'started' | 'finished'>): void {
+export function saveStarted(state: Omit<CanaryState, 'started' | 'leased' | 'finished'>): void {
   core.saveState('config', state.config);
   core.saveState('manifest', state.manifest);
   core.saveState('image', state.image);
   if (state.kubeconfig) core.saveState('kubeconfig', state.kubeconfig);
   core.saveState('started', 'true');
+}
+
+export function saveLeased(): void {
+  core.saveState('leased', 'true');
 }
 
 export function saveFinished(): void {
@@ -27,6 +33,7 @@ export function saveFinished(): void {
 export function readState(): CanaryState {
   return {
     started: core.getState('started') === 'true',
+    leased: core.getState('leased') === 'true',
     finished: core.getState('finished') === 'true',
     config: core.getState('config'),
     manifest: core.getState('manifest'),

@@ -8,6 +8,7 @@ import {
   dieAtStep,
   imageOf,
   kubeRollout,
+  NEVER_READY_IMAGE,
   NEW_IMAGE,
   OLD_IMAGE,
   rolloutConfig,
@@ -110,6 +111,7 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
       state: {
         isPost: 'true',
         started: 'true',
+        leased: 'true',
         config: crashed.configPath,
         manifest: crashed.manifestPath,
         image: NEW_IMAGE,
@@ -131,7 +133,7 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
     expect(lease?.metadata.annotations?.['glidepath.dev/phase']).toBe('failed');
   });
 
-  it("post step of a run that never got the lock leaves the other run's rollout alone", async () => {
+  it("post step of a run that lost the lock leaves the live holder's rollout alone", async () => {
     const { namespace, files } = setup();
     const clock = new VirtualClock(Date.now());
     // Another run is mid-rollout and alive (its Lease is fresh).
@@ -146,6 +148,7 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
       state: {
         isPost: 'true',
         started: 'true',
+        leased: 'true',
         config: other.configPath,
         manifest: other.manifestPath,
         image: NEW_IMAGE,
@@ -157,6 +160,56 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
     expect(run.stdout).toContain('glidepath: run shop/payments/1000/1 holds the rollout lock of payments');
     expect(fake.writeCount).toBe(before);
     expect(await other.prepared.router.getWeights()).toEqual({ primary: 75, canary: 25 });
+  });
+
+  it('post step after main failed before it took the Lease: nothing to clean up, even once another run finished', async () => {
+    const { namespace, files } = setup();
+    // Another run rolled out and finished (promoted, Lease released) after this one failed early.
+    const other = kubeRollout(fake, namespace, {
+      config: readFileSync(files.configPath, 'utf8'),
+      env: { ...runEnv, GITHUB_RUN_ID: '999' },
+    });
+    expect((await other.run()).outcome).toBe('promoted');
+    const before = fake.writeCount;
+    const run = await runBundledAction(post, {
+      state: {
+        started: 'true',
+        config: other.configPath,
+        manifest: other.manifestPath,
+        image: NEW_IMAGE,
+        kubeconfig: fake.kubeconfigPath,
+      },
+      env: runEnv,
+    });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.stdout).toContain('glidepath: nothing to clean up (this run never took the rollout lock)');
+    expect(fake.writeCount).toBe(before);
+    const lease = fake.get('coordination.k8s.io', 'v1', 'Lease', namespace, 'glidepath-payments');
+    expect(lease?.metadata.annotations?.['glidepath.dev/phase']).toBe('promoted');
+  });
+
+  it("SIGINT during the canary's readiness wait: outcome, report and summary within the runner's 7.5 s, then post finds nothing left", async () => {
+    const { namespace, files } = setup({ readyTimeout: '5m' });
+    const mainRun = await runBundledAction(main, {
+      inputs: { ...inputs(files, fake.kubeconfigPath), image: NEVER_READY_IMAGE },
+      env: runEnv,
+      interruptOn: { stdout: /deploy canary: payments-canary/, afterMs: 1_000 },
+      cancelWindowMs: 7_500,
+      timeoutMs: 60_000,
+    });
+    expect(mainRun.terminated, mainRun.stdout).toBe(false);
+    expect(mainRun.exitAfterInterruptMs).toBeLessThan(7_500);
+    expect(mainRun.exitCode).toBe(1);
+    expect(mainRun.outputs.outcome).toBe('failed');
+    expect(mainRun.outputs['final-weight']).toBe('0');
+    expect(existsSync(mainRun.outputs.report ?? '')).toBe(true);
+    const report = JSON.parse(readFileSync(mainRun.outputs.report ?? '', 'utf8')) as { reason: string };
+    expect(report.reason).toBe('the job was cancelled');
+    expect(mainRun.summary.length).toBeGreaterThan(0);
+    expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBe(0);
+    const postRun = await runBundledAction(post, { state: mainRun.state, env: runEnv });
+    expect(postRun.exitCode).toBe(0);
+    expect(postRun.stdout).toContain('glidepath: nothing to clean up');
   });
 
   it('post step after a run that finished or never started: nothing to clean up, no writes', async () => {
