@@ -1,12 +1,12 @@
-import { chmod, readdir, readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import * as openpgp from 'openpgp';
 import { ConfigurationError } from '../config/errors.js';
 import { sha256 } from './plan-hash.js';
 import { downloadBaseFor, indexUrlFor, parseReleaseIndex, type Tool } from './releases.js';
+import { readRequiredVersion } from './required-version.js';
 import { vendorKey } from './vendor-keys.js';
 import { resolveVersion } from './version.js';
 
@@ -67,10 +67,11 @@ export async function versionSpec(
     .find((l) => l.trim() && !l.trim().startsWith('#'))
     ?.trim();
   if (fromFile) return { spec: fromFile, source: fileName };
-  let names: string[] = [];
+  let required: Awaited<ReturnType<typeof readRequiredVersion>>;
   try {
-    names = (await readdir(options.workingDirectory)).filter((n) => n.endsWith('.tf')).sort();
-  } catch {
+    required = await readRequiredVersion(options.workingDirectory, options.tool);
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     throw new ConfigurationError([
       {
         field: 'working-directory',
@@ -78,25 +79,21 @@ export async function versionSpec(
       },
     ]);
   }
-  for (const name of names) {
-    const text = await readFile(join(options.workingDirectory, name), 'utf8');
-    let doc: Record<string, unknown>;
-    try {
-      doc = (await parseHcl(name, text)) as Record<string, unknown>;
-    } catch (e: unknown) {
-      throw new ConfigurationError([
-        { file: join(options.workingDirectory, name), message: `cannot parse HCL: ${String(e)}` },
-      ]);
-    }
-    const blocks = Array.isArray(doc.terraform) ? (doc.terraform as Record<string, unknown>[]) : [];
-    const constraint = blocks.map((b) => b.required_version).find((v): v is string => typeof v === 'string');
-    if (constraint) return { spec: constraint, source: `required_version in ${name}` };
-  }
+  if (required)
+    return { spec: required.constraint, source: `required_version in ${required.files.join(', ')}` };
   return { spec: undefined, source: 'latest' };
 }
 
 async function fetchText(url: string, what: string): Promise<string> {
-  const response = await fetch(url);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e: unknown) {
+    const cause = (e as { cause?: { message?: string } }).cause?.message;
+    throw new Error(
+      `downloading the ${what} from ${url} failed: ${cause ?? (e instanceof Error ? e.message : String(e))} (check releases-url and the runner's network)`,
+    );
+  }
   if (!response.ok) throw new Error(`downloading the ${what} from ${url} failed: HTTP ${response.status}`);
   return response.text();
 }
@@ -120,6 +117,48 @@ async function verifySignature(sums: string, signatureUrl: string, armoredKey: s
   }
 }
 
+/**
+ * A binary in the tool cache is only as trustworthy as the cache: on a
+ * self-hosted runner other jobs can write there. The install records the
+ * SHA-256 of the binary it extracted from the verified archive; a later run
+ * re-hashes the binary before it runs and refuses a mismatch. An entry with no
+ * record (written by another tool) is installed afresh instead of trusted.
+ */
+const CACHE_RECORD = '.glidepath-install.json';
+
+interface CacheRecord {
+  binarySha256: string;
+  archive: string;
+  archiveSha256: string;
+}
+
+async function writeCacheRecord(dir: string, binary: string, verified: Omit<CacheRecord, 'binarySha256'>) {
+  const record: CacheRecord = { binarySha256: sha256(await readFile(binary)), ...verified };
+  await writeFile(join(dir, CACHE_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+async function cachedBinaryMatches(dir: string, binary: string): Promise<boolean> {
+  let record: CacheRecord;
+  try {
+    record = JSON.parse(await readFile(join(dir, CACHE_RECORD), 'utf8')) as CacheRecord;
+  } catch {
+    core.info(`${dir} holds no checksum record of glidepath's: installing afresh instead of trusting it`);
+    return false;
+  }
+  let actual: string;
+  try {
+    actual = sha256(await readFile(binary));
+  } catch {
+    return false;
+  }
+  if (actual !== record.binarySha256) {
+    throw new Error(
+      `refusing the cached ${binary}: its SHA-256 is ${actual}, but it was ${record.binarySha256} when installed from the verified ${record.archive} (sha256 ${record.archiveSha256}); the tool cache was modified: delete ${dir} to install afresh`,
+    );
+  }
+  return true;
+}
+
 /** Resolves, downloads, verifies, caches and puts terraform / tofu on PATH. */
 export async function installTool(options: InstallOptions): Promise<Installed> {
   const os = options.os ?? platformOs();
@@ -127,14 +166,16 @@ export async function installTool(options: InstallOptions): Promise<Installed> {
   const { spec, source } = await versionSpec(options);
   const exact = spec && /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(spec) ? spec.replace(/^v/, '') : undefined;
   const binaryName = os === 'windows' ? `${options.tool}.exe` : options.tool;
-  const fromCache = (version: string): Installed | undefined => {
+  const fromCache = async (version: string): Promise<Installed | undefined> => {
     const dir = tc.find(options.tool, version, arch);
     if (!dir) return undefined;
+    const binary = join(dir, binaryName);
+    if (!(await cachedBinaryMatches(dir, binary))) return undefined;
     core.addPath(dir);
-    return { tool: options.tool, version, dir, binary: join(dir, binaryName), fromCache: true, source };
+    return { tool: options.tool, version, dir, binary, fromCache: true, source };
   };
   // An exact version already in the tool cache needs no network at all.
-  const cachedExact = exact ? fromCache(exact) : undefined;
+  const cachedExact = exact ? await fromCache(exact) : undefined;
   if (cachedExact) return cachedExact;
 
   const indexUrl = indexUrlFor(options.tool, options.releasesUrl);
@@ -147,12 +188,17 @@ export async function installTool(options: InstallOptions): Promise<Installed> {
   const field = source === 'the version input' ? 'version' : source;
   const version = resolveVersion(spec, index.versions, field);
   core.info(`${options.tool} ${version} (from ${source}${spec ? `: ${spec}` : ''})`);
-  const cached = fromCache(version);
+  const cached = await fromCache(version);
   if (cached) return cached;
 
   const files = index.files(version, os, arch);
   const sums = await fetchText(files.sumsUrl, 'SHA256SUMS');
   const publicKey = options.publicKey ?? (options.releasesUrl ? undefined : vendorKey(options.tool));
+  if (publicKey && !files.signatureUrl) {
+    throw new Error(
+      `refusing ${options.tool} ${version}: a public key is configured (${options.publicKey ? 'releases-public-key' : `the vendor's own key for ${options.tool}`}) but ${indexUrl} publishes no signature of ${files.sumsUrl}, so the checksums cannot be trusted; publish the detached signature beside SHA256SUMS in the mirror, or remove releases-public-key to trust the checksums alone`,
+    );
+  }
   if (files.signatureUrl) {
     if (publicKey) {
       await verifySignature(sums, files.signatureUrl, publicKey);
@@ -180,6 +226,10 @@ export async function installTool(options: InstallOptions): Promise<Installed> {
   }
   const extracted = await tc.extractZip(archivePath);
   if (os !== 'windows') await chmod(join(extracted, binaryName), 0o755);
+  await writeCacheRecord(extracted, join(extracted, binaryName), {
+    archive: files.archive,
+    archiveSha256: actual,
+  });
   const dir = await tc.cacheDir(extracted, options.tool, version, arch);
   core.addPath(dir);
   return { tool: options.tool, version, dir, binary: join(dir, binaryName), fromCache: false, source };

@@ -63,7 +63,11 @@ export async function runBundledAction(bundle: string, options: ActionRunOptions
   }
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
-  const child = spawn(process.execPath, [join(repoRoot, bundle)], { cwd: options.cwd ?? work, env });
+  // Node 24, the actions' runtime, whatever Node runs the tests (see run-bundle.ts).
+  const child = spawn(join(repoRoot, 'node_modules/.bin/node'), [join(repoRoot, bundle)], {
+    cwd: options.cwd ?? work,
+    env,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {

@@ -120,6 +120,9 @@ export function localTarget(uses: string): LocalTarget | undefined {
   if (uses.startsWith('./')) {
     // Reusable workflows check glidepath out into .glidepath (see service-delivery.yml).
     path = uses.replace(/^\.\/(?:\.glidepath(?:\/|$))?/, '');
+  } else if (uses.startsWith('$/')) {
+    // GitHub's self-repository reference: this repository at the running commit.
+    path = uses.slice(2);
   } else {
     const m = OWN_REPO.exec(uses);
     if (!m) return undefined;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -124,6 +124,64 @@ describe('install from a local releases mirror', () => {
         publicKey: other.publicKey,
       }),
     ).rejects.toThrow(/signature .* does not verify with the configured key/);
+  });
+
+  it('refuses when a public key is configured but the mirror publishes no signature', async () => {
+    const unsigned = await ReleasesMirror.start({ tool: 'terraform', versions: ['1.9.1'] });
+    try {
+      await expect(
+        installTool({
+          ...base,
+          tool: 'terraform',
+          version: '1.9.1',
+          workingDirectory: module,
+          releasesUrl: unsigned.url,
+          publicKey: keys.publicKey,
+        }),
+      ).rejects.toThrow(
+        /refusing terraform 1\.9\.1: a public key is configured \(releases-public-key\) but .* publishes no signature/,
+      );
+      expect(unsigned.requests.some((r) => r.endsWith('.zip'))).toBe(false);
+    } finally {
+      await unsigned.stop();
+    }
+  });
+
+  it('re-hashes a cached binary before it runs: a modified one is refused, one without a record reinstalled', async () => {
+    const options = {
+      ...base,
+      tool: 'terraform' as const,
+      version: '1.9.0',
+      workingDirectory: module,
+      releasesUrl: terraform.url,
+      publicKey: keys.publicKey,
+    };
+    const first = await installTool(options);
+    writeFileSync(first.binary, '#!/bin/sh\necho "Terraform v1.9.0 (planted)"\n');
+    await expect(installTool(options)).rejects.toThrow(
+      /refusing the cached .*terraform: its SHA-256 is [0-9a-f]{64}, but it was [0-9a-f]{64} when installed from the verified terraform_1\.9\.0_linux_amd64\.zip/,
+    );
+
+    rmSync(join(first.dir, '.glidepath-install.json'));
+    terraform.requests.length = 0;
+    const again = await installTool(options);
+    expect(again.fromCache).toBe(false);
+    expect(terraform.requests).toContain('/1.9.0/terraform_1.9.0_linux_amd64.zip');
+    expect(execFileSync(again.binary, ['version'], { encoding: 'utf8' })).not.toContain('planted');
+    expect((await installTool(options)).fromCache).toBe(true);
+  });
+
+  it('names the URL when the releases site cannot be reached', async () => {
+    await expect(
+      installTool({
+        ...base,
+        tool: 'terraform',
+        workingDirectory: module,
+        releasesUrl: 'http://127.0.0.1:9',
+      }),
+    ).rejects.toThrow(
+      /downloading the releases index from http:\/\/127\.0\.0\.1:9\/index\.json failed: .*check releases-url/,
+    );
   });
 
   it('names a missing version clearly', async () => {

@@ -6,6 +6,7 @@ import { failStep } from '../../github/annotations.js';
 import { findStickyComment, upsertStickyComment } from '../../github/comments.js';
 import { syncTrackingIssue } from '../../github/issues.js';
 import { createOctokit, type GitHubClient } from '../../github/octokit.js';
+import { backendConfigSecrets } from '../../terraform/backend-config.js';
 import { BinaryRunner } from '../../terraform/binary-runner.js';
 import { driftReport } from '../../terraform/drift.js';
 import { destroyGuard } from '../../terraform/guard.js';
@@ -196,6 +197,8 @@ export async function run(deps: Dependencies = {}): Promise<void> {
     const cwd = isAbsolute(inputs.workingDirectory)
       ? inputs.workingDirectory
       : resolve(workspaceRoot, inputs.workingDirectory);
+    // Before anything logs: init echoes its -backend-config arguments, and errors quote them.
+    for (const secret of await backendConfigSecrets(inputs.backendConfig, cwd)) core.setSecret(secret);
     switch (inputs.command) {
       case 'install':
         await prepareInstallOnly(inputs, cwd);

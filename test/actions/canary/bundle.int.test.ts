@@ -173,6 +173,7 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
     const before = fake.writeCount;
     const run = await runBundledAction(post, {
       state: {
+        isPost: 'true',
         started: 'true',
         config: other.configPath,
         manifest: other.manifestPath,

@@ -8,7 +8,11 @@ import { repoRoot } from '../../support/shared-fixtures.js';
 interface ActionYml {
   inputs: Record<string, { description?: string; default?: string }>;
   outputs: Record<string, { description?: string; value?: string }>;
-  runs: { using: string; main?: string; steps?: { run?: string; env?: Record<string, string> }[] };
+  runs: {
+    using: string;
+    main?: string;
+    steps?: { run?: string; uses?: string; with?: Record<string, string> }[];
+  };
 }
 
 const load = (name: string) =>
@@ -37,20 +41,24 @@ describe('terraform and provision action.yml', () => {
     expect(action.runs).toEqual({ using: 'node24', main: '../../dist/terraform/index.js' });
   });
 
-  it('provision runs the bundle by path with inputs as INPUT_* variables, never an expression inside a script', () => {
+  it('provision runs the terraform action as steps of its own (the runner’s Node 24), passing every input', () => {
     const provision = load('provision');
     const terraform = load('terraform');
     expect(provision.runs.using).toBe('composite');
     const steps = provision.runs.steps ?? [];
+    expect(steps.map((s) => s.uses)).toEqual(['$/actions/terraform', '$/actions/terraform']);
     for (const step of steps) {
-      expect(step.run).toBe('node "$GITHUB_ACTION_PATH/../../dist/terraform/index.js"');
-      for (const name of Object.keys(step.env ?? {})) {
-        expect(terraform.inputs[name.replace(/^INPUT_/, '').toLowerCase()], name).toBeDefined();
-      }
+      // No script at all: no bare `node`, and no expression inside a shell.
+      expect(step.run).toBeUndefined();
+      for (const name of Object.keys(step.with ?? {})) expect(terraform.inputs[name], name).toBeDefined();
+      expect(step.with?.command).toBeDefined();
     }
-    const last = steps.at(-1)?.env ?? {};
+    expect(steps[0]?.with).toMatchObject({ command: 'install', install: 'true' });
+    expect(steps[1]?.with?.install).toBe('false');
     for (const name of Object.keys(provision.inputs))
-      expect(last[`INPUT_${name.toUpperCase()}`], name).toBeDefined();
+      expect(steps[1]?.with?.[name], name).toBe(`\${{ inputs.${name} }}`);
     expect(Object.keys(provision.outputs).sort()).toEqual(Object.keys(terraform.outputs).sort());
+    for (const [name, output] of Object.entries(provision.outputs))
+      expect(output.value).toBe(`\${{ steps.run.outputs.${name} }}`);
   });
 });
