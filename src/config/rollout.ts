@@ -166,6 +166,12 @@ export const rolloutSchema = z
       .optional(),
     /** Hold a step while data is missing, up to this long; then fail (never promote on missing data). */
     noDataDeadline: durationText.optional(),
+    /** The container that gets the new image; default: the one named like the service, else the only one. */
+    container: z.string().min(1).optional(),
+    /** Canary pods: a fixed count, or `weight` (default): its step's share of the primary's replicas, at least 1. */
+    canaryReplicas: z.union([z.literal('weight'), z.int().min(1)]).optional(),
+    /** After traffic moves back to the primary, wait this long before scaling the canary down, so every proxy has the new route. */
+    scaleDownDelay: durationText.optional(),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
     analysis: z
       .strictObject({

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConfigurationError } from '../config/errors.js';
 import { isNotFound } from '../kube/api-status.js';
 import { applyObject } from '../kube/apply.js';
+import { lastForeignWriter } from '../kube/field-managers.js';
 import { updateWithRetry } from '../kube/patch.js';
 import {
   ALL_PRIMARY,
@@ -14,7 +15,7 @@ import {
   type Weights,
   weightsFromRelative,
 } from './router.js';
-import { readRootService, servicesToApply, trackServices } from './track-services.js';
+import { readRootService, servicesToApply, stableOnlyRoot, trackServices } from './track-services.js';
 
 export interface GatewayApiRouterOptions {
   httpRoute: string;
@@ -103,11 +104,11 @@ export class GatewayApiRouter implements TrafficRouter {
   async validate(): Promise<PlannedWrite[]> {
     const route = await this.readRoute();
     const state = this.ruleState(route);
-    const services = trackServices(
-      await readRootService(this.context.kube, this.context.target),
-      this.context.target,
-    );
+    const root = await readRootService(this.context.kube, this.context.target);
+    const services = trackServices(root, this.context.target);
     const writes = await servicesToApply(this.context.kube, services);
+    const narrow = stableOnlyRoot(root, this.context.target);
+    if (narrow) writes.push(narrow);
     if (state.kind === 'unmanaged') {
       writes.push({ verb: 'update', object: this.withWeights(structuredClone(route), ALL_PRIMARY) ?? route });
     }
@@ -116,14 +117,15 @@ export class GatewayApiRouter implements TrafficRouter {
 
   async ensure(): Promise<void> {
     this.ruleState(await this.readRoute());
-    const services = trackServices(
-      await readRootService(this.context.kube, this.context.target),
-      this.context.target,
-    );
+    const root = await readRootService(this.context.kube, this.context.target);
+    const services = trackServices(root, this.context.target);
     // The Services first: a backendRef to a missing Service gets no traffic (ResolvedRefs false).
     for (const write of await servicesToApply(this.context.kube, services)) {
       await applyObject(this.context.kube.objects, write.object);
     }
+    // The primary's pods are ready (the engine bootstraps before ensure), so narrowing loses none.
+    const narrow = stableOnlyRoot(root, this.context.target);
+    if (narrow) await applyObject(this.context.kube.objects, narrow.object);
     const stored = await this.updateRoute((current) =>
       this.ruleState(current).kind === 'unmanaged' ? this.withWeights(current, ALL_PRIMARY) : undefined,
     );
@@ -140,10 +142,16 @@ export class GatewayApiRouter implements TrafficRouter {
       }
       return this.withWeights(current, weights);
     });
-    const reconciled = await this.waitReconciled(stored);
+    // Moving everything to the primary must not wait on a canary backend that vanished.
+    const reconciled = await this.waitReconciled(stored, weights.canary === 0);
     const read = this.weightsOf(reconciled);
     if (!read) throw new Error(`${this.where} lost its primary/canary split while it was being written`);
     return read;
+  }
+
+  async weightsWriter(): Promise<string | undefined> {
+    // `rules` is an atomic list: whoever wrote any rule owns all of them, backendRef weights included.
+    return lastForeignWriter(await this.readRoute(), ['f:spec', 'f:rules']);
   }
 
   async getWeights(): Promise<Weights | undefined> {
@@ -315,7 +323,7 @@ export class GatewayApiRouter implements TrafficRouter {
   }
 
   /** Why the route's status does not yet vouch for its spec, or undefined when every parent accepted it. */
-  private pending(route: HTTPRoute): string | undefined {
+  private pending(route: HTTPRoute, allowUnresolved: boolean): string | undefined {
     const generation = route.metadata?.generation;
     const statuses = route.status?.parents ?? [];
     for (const parent of route.spec?.parentRefs ?? []) {
@@ -331,13 +339,31 @@ export class GatewayApiRouter implements TrafficRouter {
             `${this.where} was not accepted by ${parent.kind ?? 'Gateway'} ${parent.name}: ${accepted.reason ?? 'no reason'}: ${accepted.message ?? ''}; fix the route's parentRefs or the Gateway's allowedRoutes`,
           );
         }
+        // Accepted alone does not vouch for the split: a backendRef that does not resolve gets its
+        // share answered with 500s (Gateway API HTTPBackendRef: "ResolvedRefs ... False").
+        const resolved = status.conditions?.find((c) => c.type === 'ResolvedRefs');
+        if (!resolved || resolved.observedGeneration !== generation) {
+          return `parent ${parent.kind ?? 'Gateway'} ${parent.name} has not resolved the references of generation ${generation} (ResolvedRefs observedGeneration ${resolved?.observedGeneration ?? 'absent'})`;
+        }
+        // The condition is route-wide: a missing backend of another rule sets it too, and that is
+        // the user's to fix, not a reason to distrust this split. Implementations name the refs in
+        // the message; one that names none is not trusted.
+        const ours = [primaryName(this.service), canaryName(this.service)];
+        const names = (route.spec?.rules ?? []).flatMap((r) => (r.backendRefs ?? []).map((b) => b.name));
+        const message = resolved.message ?? '';
+        const aboutOurs = ours.some((n) => message.includes(n)) || !names.some((n) => message.includes(n));
+        if (resolved.status !== 'True' && aboutOurs && !allowUnresolved) {
+          throw new Error(
+            `${this.where}: ${parent.kind ?? 'Gateway'} ${parent.name} cannot resolve its backends (ResolvedRefs False, ${resolved.reason ?? 'no reason'}: ${resolved.message ?? ''}), so that share of requests fails; check that ${primaryName(this.service)} and ${canaryName(this.service)} exist and may be referenced`,
+          );
+        }
       }
     }
     return undefined;
   }
 
   /** Weights are trusted only once the gateway controller has acted on this generation of the route. */
-  private async waitReconciled(written: HTTPRoute): Promise<HTTPRoute> {
+  private async waitReconciled(written: HTTPRoute, allowUnresolved = false): Promise<HTTPRoute> {
     const sleep = this.context.sleep ?? defaultSleep;
     const now = this.context.now ?? Date.now;
     const timeout = this.options.reconcileTimeoutMs ?? 60_000;
@@ -345,7 +371,7 @@ export class GatewayApiRouter implements TrafficRouter {
     const deadline = now() + timeout;
     let route = written;
     for (;;) {
-      const why = this.pending(route);
+      const why = this.pending(route, allowUnresolved);
       if (why === undefined) return route;
       if (now() >= deadline) {
         throw new Error(

@@ -1,7 +1,8 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { ConfigurationError } from '../config/errors.js';
 import { isNotFound } from '../kube/api-status.js';
 import { FIELD_MANAGER } from '../kube/apply.js';
+import { lastForeignWriter } from '../kube/field-managers.js';
 import { updateWithRetry } from '../kube/patch.js';
 import {
   ALL_PRIMARY,
@@ -23,6 +24,8 @@ export interface IstioRouterOptions {
 }
 
 const API_VERSION = 'networking.istio.io/v1';
+/** meshConfig.rootNamespace's default. */
+const ROOT_NAMESPACE = 'istio-system';
 const PRIMARY_SUBSET = 'primary';
 const CANARY_SUBSET = 'canary';
 const SUBSET_TRACKS: Record<string, string> = { [PRIMARY_SUBSET]: 'stable', [CANARY_SUBSET]: 'canary' };
@@ -96,7 +99,8 @@ export class IstioRouter implements TrafficRouter {
     const state = this.routeState(vs, index);
     const writes: PlannedWrite[] = [];
     const dr = await this.findDestinationRule();
-    if (dr.existing === undefined) writes.push({ verb: 'create', object: this.newDestinationRule(dr.name) });
+    if (dr.existing === undefined)
+      writes.push({ verb: 'create', object: this.newDestinationRule(dr.name, dr.inherited) });
     else {
       const completed = this.completeSubsets(structuredClone(dr.existing));
       if (completed) writes.push({ verb: 'update', object: completed });
@@ -114,7 +118,7 @@ export class IstioRouter implements TrafficRouter {
     // Subsets first: a route to a subset that does not exist yet answers 503.
     if (dr.existing === undefined) {
       await this.context.kube.objects.create(
-        this.newDestinationRule(dr.name),
+        this.newDestinationRule(dr.name, dr.inherited),
         undefined,
         undefined,
         FIELD_MANAGER,
@@ -145,6 +149,11 @@ export class IstioRouter implements TrafficRouter {
       return this.splitRoute(current, weights);
     });
     return this.requireWeights(stored);
+  }
+
+  async weightsWriter(): Promise<string | undefined> {
+    // `http` is an atomic list: whoever wrote any route owns all of them, weights included.
+    return lastForeignWriter(await this.readVirtualService(), ['f:spec', 'f:http']);
   }
 
   async getWeights(): Promise<Weights | undefined> {
@@ -312,7 +321,11 @@ export class IstioRouter implements TrafficRouter {
     return vs;
   }
 
-  private async findDestinationRule(): Promise<{ name: string; existing?: DestinationRule }> {
+  private async findDestinationRule(): Promise<{
+    name: string;
+    existing?: DestinationRule;
+    inherited?: DestinationRule;
+  }> {
     const objects = this.context.kube.objects;
     if (this.options.destinationRule !== undefined) {
       try {
@@ -343,7 +356,41 @@ export class IstioRouter implements TrafficRouter {
     if (existing) return { name: existing.metadata?.name ?? this.service, existing };
     const clash = list.items.find((dr) => dr.metadata?.name === this.service);
     if (clash) this.checkRuleHost(clash);
-    return { name: this.service };
+    return { name: this.service, inherited: await this.ruleElsewhere() };
+  }
+
+  /**
+   * Istio picks a client's DestinationRule for a host from the client's namespace first, then the
+   * service's, then the root namespace (Istio docs, "Destination Rule": "rule lookup path").
+   * A rule for the host in a client namespace would hide glidepath's subsets from those clients
+   * (their requests to subset `canary` fail), so it is refused; a root-namespace rule's
+   * trafficPolicy (often mTLS) is carried into the rule glidepath creates, which would shadow it.
+   */
+  private async ruleElsewhere(): Promise<DestinationRule | undefined> {
+    const fqdn = `${this.service}.${this.namespace}.svc.cluster.local`;
+    const forUs = (host: string) =>
+      [fqdn, `${this.service}.${this.namespace}`, `${this.service}.${this.namespace}.svc`].includes(host);
+    let items: DestinationRule[];
+    try {
+      items = (await this.context.kube.objects.list<DestinationRule>(API_VERSION, 'DestinationRule')).items;
+    } catch (e: unknown) {
+      // Without cluster-wide list rights the other namespaces cannot be checked; the service's was.
+      if (e instanceof ApiException && (e.code === 403 || e.code === 404)) return undefined;
+      throw e;
+    }
+    const elsewhere = items.filter(
+      (dr) => dr.metadata?.namespace !== this.namespace && forUs(dr.spec?.host ?? ''),
+    );
+    const clients = elsewhere.filter((dr) => dr.metadata?.namespace !== ROOT_NAMESPACE);
+    if (clients.length > 0) {
+      throw new ConfigurationError([
+        {
+          field: 'router.destinationRule',
+          message: `found DestinationRule(s) for ${fqdn} in other namespaces (${clients.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`).join(', ')}); Istio applies those to clients in their namespace, which would then not know the subsets "${PRIMARY_SUBSET}"/"${CANARY_SUBSET}". Move their settings into a rule in ${this.namespace} (or add the subsets there) and retry`,
+        },
+      ]);
+    }
+    return elsewhere[0];
   }
 
   private checkRuleHost(dr: DestinationRule): void {
@@ -362,13 +409,26 @@ export class IstioRouter implements TrafficRouter {
     return { name, labels: { [TRACK_LABEL]: SUBSET_TRACKS[name] as string } };
   }
 
-  private newDestinationRule(name: string): DestinationRule {
+  private newDestinationRule(name: string, inherited?: DestinationRule): DestinationRule {
+    const policy = inherited?.spec?.trafficPolicy;
     return {
       apiVersion: API_VERSION,
       kind: 'DestinationRule',
-      metadata: { name, namespace: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'glidepath' } },
+      metadata: {
+        name,
+        namespace: this.namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'glidepath' },
+        ...(inherited
+          ? {
+              annotations: {
+                'glidepath.dev/copied-from': `${inherited.metadata?.namespace}/${inherited.metadata?.name}`,
+              },
+            }
+          : {}),
+      },
       spec: {
         host: `${this.service}.${this.namespace}.svc.cluster.local`,
+        ...(policy !== undefined ? { trafficPolicy: structuredClone(policy) } : {}),
         subsets: [this.subset(PRIMARY_SUBSET), this.subset(CANARY_SUBSET)],
       },
     };

@@ -51,6 +51,8 @@ export interface TrafficRouter {
   getWeights(): Promise<Weights | undefined>;
   /** 100 % primary. Safe to call at any time, including when ensure never ran. */
   reset(): Promise<Weights>;
+  /** The field manager other than glidepath that last wrote the route's weights, if any (for a clear abort). */
+  weightsWriter?(): Promise<string | undefined>;
 }
 
 export interface RouterContext {

@@ -14,7 +14,7 @@ import {
   type Weights,
   weightsFromRelative,
 } from './router.js';
-import { readRootService, servicesToApply, trackServices } from './track-services.js';
+import { readRootService, servicesToApply, stableOnlyRoot, trackServices } from './track-services.js';
 
 export const SMI_GROUP = 'split.smi-spec.io';
 export const SMI_VERSIONS = ['v1alpha4', 'v1alpha3', 'v1alpha2', 'v1alpha1'] as const;
@@ -74,11 +74,11 @@ export class SmiRouter implements TrafficRouter {
 
   async validate(): Promise<PlannedWrite[]> {
     const apiVersion = await this.servedVersion();
-    const services = trackServices(
-      await readRootService(this.context.kube, this.context.target),
-      this.context.target,
-    );
+    const root = await readRootService(this.context.kube, this.context.target);
+    const services = trackServices(root, this.context.target);
     const writes = await servicesToApply(this.context.kube, services);
+    const narrow = stableOnlyRoot(root, this.context.target);
+    if (narrow) writes.push(narrow);
     const split = await this.readSplit();
     if (split === undefined) writes.push({ verb: 'create', object: this.newSplit(apiVersion) });
     else {
@@ -90,13 +90,14 @@ export class SmiRouter implements TrafficRouter {
 
   async ensure(): Promise<void> {
     const apiVersion = await this.servedVersion();
-    const services = trackServices(
-      await readRootService(this.context.kube, this.context.target),
-      this.context.target,
-    );
+    const root = await readRootService(this.context.kube, this.context.target);
+    const services = trackServices(root, this.context.target);
     for (const write of await servicesToApply(this.context.kube, services)) {
       await applyObject(this.context.kube.objects, write.object);
     }
+    // The primary's pods are ready (the engine bootstraps before ensure), so narrowing loses none.
+    const narrow = stableOnlyRoot(root, this.context.target);
+    if (narrow) await applyObject(this.context.kube.objects, narrow.object);
     const split = await this.readSplit();
     if (split === undefined) {
       await this.context.kube.objects.create(this.newSplit(apiVersion), undefined, undefined, FIELD_MANAGER);

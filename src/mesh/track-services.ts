@@ -2,6 +2,7 @@ import type { KubernetesObject, V1Service, V1ServicePort } from '@kubernetes/cli
 import { ConfigurationError } from '../config/errors.js';
 import { isNotFound } from '../kube/api-status.js';
 import type { KubeClients } from '../kube/client.js';
+import { copiedLabels, MANAGED_BY } from '../rollout/labels.js';
 import { canaryName, type PlannedWrite, primaryName, type RouteTarget, TRACK_LABEL } from './router.js';
 
 /**
@@ -44,7 +45,7 @@ function trackService(
     metadata: {
       name,
       namespace: root.metadata?.namespace ?? '',
-      labels: { ...(root.metadata?.labels ?? {}), [TRACK_LABEL]: track },
+      labels: { ...copiedLabels(root.metadata?.labels), [TRACK_LABEL]: track, ...MANAGED_BY },
       annotations: { 'glidepath.dev/copied-from': root.metadata?.name ?? '' },
     },
     // ClusterIP whatever the root's type: only the mesh sends traffic here, never a load balancer.
@@ -52,8 +53,24 @@ function trackService(
   };
 }
 
+/**
+ * Service names are DNS-1035 labels of at most 63 characters (Kubernetes docs, "Object Names and
+ * IDs": RFC 1035 label names); the API refuses a longer one with 422, mid-rollout if not checked first.
+ */
+export function checkTrackServiceNames(target: RouteTarget): void {
+  const long = [primaryName(target.service), canaryName(target.service)].filter((n) => n.length > 63);
+  if (long.length === 0) return;
+  throw new ConfigurationError([
+    {
+      field: 'service',
+      message: `"${target.service}" is too long for the Services glidepath creates: ${long.map((n) => `"${n}" has ${n.length} characters`).join(', ')}, and Service names hold at most 63; use a service name of at most ${63 - '-primary'.length} characters`,
+    },
+  ]);
+}
+
 /** The two Services to apply; a Service without a selector (external endpoints) cannot be split by track. */
 export function trackServices(root: V1Service, target: RouteTarget): (V1Service & KubernetesObject)[] {
+  checkTrackServiceNames(target);
   if (!root.spec?.selector || Object.keys(root.spec.selector).length === 0) {
     throw new ConfigurationError([
       {
@@ -114,4 +131,24 @@ export async function servicesToApply(
     if (!current) writes.push({ verb: 'apply', object: wanted });
   }
   return writes;
+}
+
+/**
+ * The plain `<svc>` Service narrowed to stable pods: traffic that does not pass the managed route
+ * (clients outside the mesh, other routes for the host, a Gateway-bound route's east-west
+ * neighbours) then reaches only the primary, as Flagger rewrites the apex Service to select
+ * `<svc>-primary` (Flagger docs, "How it works"). Only the selector key is applied, under field
+ * manager glidepath, so the user's own fields and their owners stay as they are.
+ */
+export function stableOnlyRoot(root: V1Service, target: RouteTarget): PlannedWrite | undefined {
+  if (root.spec?.selector?.[TRACK_LABEL] === 'stable') return undefined;
+  return {
+    verb: 'apply',
+    object: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: target.service, namespace: target.namespace },
+      spec: { selector: { [TRACK_LABEL]: 'stable' } },
+    } as KubernetesObject,
+  };
 }

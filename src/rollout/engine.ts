@@ -290,6 +290,14 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
     for (let index = firstStep; index < spec.steps.length; index++) {
       checkCancelled();
       const canaryWeight = spec.steps[index] as number;
+      // Pods first, then traffic: the canary is sized for the step before its weight moves there.
+      const sizeCanary = workloads.sizeCanary?.bind(workloads);
+      if (sizeCanary) {
+        const replicas = await write(`size ${spec.service}-canary for ${canaryWeight} %`, () =>
+          sizeCanary(canaryWeight),
+        );
+        decide('size canary', `${spec.service}-canary at ${replicas} replica(s) for ${canaryWeight} %`);
+      }
       current = await write(`set the canary weight to ${canaryWeight} %`, () =>
         router.setWeights({ primary: 100 - canaryWeight, canary: canaryWeight }),
       );
@@ -387,6 +395,23 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
     await runHook('rollback', { outcome: report.outcome, reason: report.reason }).catch(() => undefined);
   }
 
+  /**
+   * A GitOps controller's self-heal (Argo CD, Flux), Helm or a `kubectl apply` of the route from Git
+   * may put other weights in place mid-step; analysis of a split glidepath did not set means
+   * nothing, so the step aborts and names the writer.
+   */
+  async function checkWeightsUnchanged(step: StepRecord): Promise<void> {
+    const live = await router.getWeights();
+    if (live && live.primary === current.primary && live.canary === current.canary) return;
+    const writer = await router.weightsWriter?.().catch(() => undefined);
+    const found = live ? `${live.primary} % primary / ${live.canary} % canary` : 'no primary/canary split';
+    throw new RolloutAbort(
+      'rolled-back',
+      `step ${step.index + 1}: the route's weights were changed outside glidepath (found ${found}, expected ${current.primary}/${current.canary})${writer ? ` by field manager "${writer}"` : ''}; make that tool ignore the route's weights (see the README's GitOps section) and retry`,
+      'failed',
+    );
+  }
+
   async function soak(step: StepRecord, analysis: AnalysisRun): Promise<void> {
     const start = clock.now();
     let holdingSince: number | undefined;
@@ -406,6 +431,7 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
         );
       }
       step.ticks.push(tick);
+      await checkWeightsUnchanged(step);
       if (!guard) await lock.heartbeat();
       const elapsed = clock.now() - start;
       if (tick.decision === 'fail')

@@ -1,4 +1,4 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1PodSpec } from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
 import { parseYamlDocuments } from '../config/yaml-document.js';
@@ -14,7 +14,85 @@ export function readDeploymentManifest(
   service: string,
   namespace?: string,
 ): V1Deployment {
+  return findDeployment(parseYamlDocuments(text, file), file, service, namespace);
+}
+
+/** What a rollout takes from the rendered manifest. */
+export interface RolloutManifest {
+  deployment: V1Deployment;
+  /** The container that gets the new image. */
+  container: string;
+  /** A HorizontalPodAutoscaler in the manifest that scales the Deployment. */
+  autoscaler?: KubernetesObject;
+  /** The manifest's ConfigMaps and Secrets (hash-suffixed or not), which the pod spec may reference. */
+  configObjects: KubernetesObject[];
+}
+
+/** The Deployment, the container to update, and the objects beside it that a rollout carries. */
+export function readRolloutManifest(
+  text: string,
+  file: string,
+  service: string,
+  container?: string,
+  namespace?: string,
+): RolloutManifest {
   const documents = parseYamlDocuments(text, file);
+  const deployment = findDeployment(documents, file, service, namespace);
+  const name = deployment.metadata?.name ?? service;
+  const objects = documents
+    .map((d) => d.value as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => typeof o === 'object' && o !== null);
+  const autoscaler = objects.find((o) => {
+    const ref = (o as { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }).spec?.scaleTargetRef;
+    return o.kind === 'HorizontalPodAutoscaler' && ref?.kind === 'Deployment' && ref.name === name;
+  });
+  return {
+    deployment,
+    container: chooseContainer(deployment.spec?.template?.spec, { file, service, configured: container }),
+    ...(autoscaler ? { autoscaler } : {}),
+    configObjects: objects.filter(
+      (o) => (o.kind === 'ConfigMap' || o.kind === 'Secret') && o.apiVersion === 'v1',
+    ),
+  };
+}
+
+/**
+ * The container named in the config, else the one named like the service, else the only one: never
+ * simply the first, which in a pod with sidecars (istio-proxy, a log shipper) is often not the app.
+ */
+export function chooseContainer(
+  podSpec: V1PodSpec | undefined,
+  where: { file: string; service: string; configured?: string },
+): string {
+  const names = (podSpec?.containers ?? []).map((c) => c.name);
+  const list = names.map((n) => `"${n}"`).join(', ');
+  if (where.configured !== undefined) {
+    if (names.includes(where.configured)) return where.configured;
+    throw new ConfigurationError([
+      {
+        file: where.file,
+        field: 'spec.template.spec.containers',
+        message: `has no container named "${where.configured}" (the rollout config's container), found ${list || 'none'}; set container to one of them`,
+      },
+    ]);
+  }
+  if (names.includes(where.service)) return where.service;
+  if (names.length === 1) return names[0] as string;
+  throw new ConfigurationError([
+    {
+      file: where.file,
+      field: 'spec.template.spec.containers',
+      message: `has ${names.length} containers (${list}) and none is named "${where.service}": set container in the rollout config to the one that gets the new image`,
+    },
+  ]);
+}
+
+function findDeployment(
+  documents: ReturnType<typeof parseYamlDocuments>,
+  file: string,
+  service: string,
+  namespace?: string,
+): V1Deployment {
   const deployments = documents.filter((d) => (d.value as { kind?: unknown } | null)?.kind === 'Deployment');
   const named = deployments.filter(
     (d) => (d.value as { metadata?: { name?: unknown } }).metadata?.name === service,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { clusterRequirementProblems } from '../config/cluster-requirements.js';
+import { parseDuration } from '../config/duration.js';
 import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
 import { loadRolloutFile, type RolloutSpec } from '../config/load-rollout.js';
 import { contextNamespace, type KubeClients, loadKubeConfig, makeKubeClients } from '../kube/client.js';
@@ -10,7 +11,7 @@ import { createMetricsSource } from '../metrics/registry.js';
 import type { MetricsSource } from '../metrics/source.js';
 import { KubeWorkloads } from './kube-workloads.js';
 import { LeaseRolloutLock } from './lease-lock.js';
-import { checkImageReference, readDeploymentManifest } from './manifest.js';
+import { checkImageReference, readRolloutManifest } from './manifest.js';
 import { readPrimarySnapshot } from './previous-primary.js';
 
 export interface RolloutInputs {
@@ -72,7 +73,15 @@ export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
   });
   const manifest =
     spec && manifestText !== undefined
-      ? collect(() => readDeploymentManifest(manifestText, inputs.manifest, spec.service, spec.namespace))
+      ? collect(() =>
+          readRolloutManifest(
+            manifestText,
+            inputs.manifest,
+            spec.service,
+            spec.config.container,
+            spec.namespace,
+          ),
+        )
       : undefined;
   const imageProblem = checkImageReference(inputs.image);
   if (imageProblem) problems.push(imageProblem);
@@ -97,7 +106,15 @@ export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
     kube,
     service: spec.service,
     namespace: spec.namespace,
-    manifest,
+    manifest: manifest.deployment,
+    manifestFile: inputs.manifest,
+    configObjects: manifest.configObjects,
+    ...(manifest.autoscaler ? { autoscaler: manifest.autoscaler } : {}),
+    container: manifest.container,
+    ...(spec.config.canaryReplicas !== undefined ? { canaryReplicas: spec.config.canaryReplicas } : {}),
+    ...(spec.config.scaleDownDelay !== undefined
+      ? { scaleDownDelayMs: parseDuration(spec.config.scaleDownDelay) as number }
+      : {}),
     image: inputs.image,
     readyTimeoutMs: spec.readyTimeoutMs,
     now: inputs.now,

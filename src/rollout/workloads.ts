@@ -11,6 +11,8 @@ export interface Workloads {
   ensurePrimary(): Promise<boolean>;
   /** Starts (or updates) the canary with the new version and waits until it is ready. */
   deployCanary(): Promise<void>;
+  /** Sizes the canary for a step's weight before traffic moves there; returns its replica count. */
+  sizeCanary?(weight: number): Promise<number>;
   /** Moves the primary to the canary's version and waits until it is ready. */
   promotePrimary(): Promise<void>;
   /** Puts the primary back on the spec it had before a promotion that failed midway. */

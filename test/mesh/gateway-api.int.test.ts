@@ -138,6 +138,7 @@ describe.skipIf(!hasSharedFixtures)('gateway-api router against the fake API ser
     expect(planned.map((w) => `${w.verb} ${w.object.kind} ${w.object.metadata?.name}`)).toEqual([
       'apply Service payments-primary',
       'apply Service payments-canary',
+      'apply Service payments',
       'update HTTPRoute payments',
     ]);
   });
@@ -162,7 +163,7 @@ describe.skipIf(!hasSharedFixtures)('gateway-api router against the fake API ser
     kube.seed(route);
     await expect(router().validate()).rejects.toThrow(/found 2 \("main", #2\).*router\.rule/);
     await expect(router({ rule: 'api' }).validate()).rejects.toThrow(/rule named "api".*"admin", "main", #2/);
-    await expect(router({ rule: 'main' }).validate()).resolves.toHaveLength(3);
+    await expect(router({ rule: 'main' }).validate()).resolves.toHaveLength(4);
   });
 
   it('names the Service when the user has none to copy', async () => {

@@ -73,6 +73,7 @@ describe.skipIf(!hasSharedFixtures)('smi router against the SMI project CRD (v1a
     ).toEqual([
       'apply v1 Service payments-primary',
       'apply v1 Service payments-canary',
+      'apply v1 Service payments',
       'create split.smi-spec.io/v1alpha4 TrafficSplit payments',
     ]);
   });
@@ -109,7 +110,7 @@ describe.skipIf(!hasSharedFixtures)('smi router against the SMI project CRD (v1a
     await expect(router().validate()).rejects.toThrow(
       /TrafficSplit smi-\d+\/payments to have only the backends payments-primary and payments-canary, found also payments-v1, payments-v2/,
     );
-    await expect(router({ trafficSplit: 'other' }).validate()).resolves.toHaveLength(3);
+    await expect(router({ trafficSplit: 'other' }).validate()).resolves.toHaveLength(4);
     expect(kube.writeCount).toBe(before);
   });
 
@@ -215,7 +216,7 @@ describe.skipIf(!hasSharedFixtures)(
     it('uses the version the server prefers when none is configured', async () => {
       const { router } = setup();
       const planned = await router().validate();
-      expect(planned[2]?.object.apiVersion).toMatch(/^split\.smi-spec\.io\/v1alpha[12]$/);
+      expect(planned[3]?.object.apiVersion).toMatch(/^split\.smi-spec\.io\/v1alpha[12]$/);
       await rollBack(router());
     });
 

@@ -128,7 +128,12 @@ export function unrelatedRouteFields(fake: FakeKube, provider: MeshProvider, nam
     for (const r of spec.rules) if (r.name === 'main') delete r.backendRefs;
     return spec;
   }
-  return fake.get('', 'v1', 'Service', namespace, 'payments')?.spec;
+  // glidepath owns one key of the plain Service: the selector's track label (stable pods only).
+  const spec = structuredClone(fake.get('', 'v1', 'Service', namespace, 'payments')?.spec) as {
+    selector?: Record<string, string>;
+  };
+  if (spec?.selector) delete spec.selector['glidepath.dev/track'];
+  return spec;
 }
 
 export function rolloutConfig(

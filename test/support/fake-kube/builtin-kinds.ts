@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -37,6 +38,16 @@ export function nameCauses(obj: KubeObject, pattern: RegExp = DNS1123_SUBDOMAIN)
       {
         reason: 'FieldValueRequired',
         message: 'Required value: name or generateName is required',
+        field: 'metadata.name',
+      },
+    ];
+  }
+  // Service names are DNS-1035 labels: at most 63 characters (apimachinery validation.IsDNS1035Label).
+  if (pattern === DNS1035_LABEL && name.length > 63) {
+    return [
+      {
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": must be no more than 63 characters`,
         field: 'metadata.name',
       },
     ];
@@ -105,6 +116,33 @@ function deploymentCauses(obj: KubeObject): StatusCause[] {
     });
   }
   return causes;
+}
+
+/**
+ * apps/v1 made `spec.selector` immutable (kubernetes/pkg/apis/apps/validation ValidateDeploymentUpdate:
+ * "field is immutable"); a changed selector is refused with 422 on every update path.
+ */
+function deploymentImmutable(before: KubeObject, obj: KubeObject): StatusCause[] {
+  const was = JSON.stringify(sortedKeys(record(before.spec).selector));
+  const now = JSON.stringify(sortedKeys(record(obj.spec).selector));
+  if (was === now) return [];
+  return [
+    {
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(record(obj.spec).selector)}: field is immutable`,
+      field: 'spec.selector',
+    },
+  ];
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedKeys(value[k])]),
+  );
 }
 
 function serviceCauses(obj: KubeObject): StatusCause[] {
@@ -242,11 +280,12 @@ function builtin(
   extra: (obj: KubeObject) => StatusCause[] = () => [],
   defaults: (obj: KubeObject) => void = () => {},
   namePattern: RegExp = DNS1123_SUBDOMAIN,
+  versions: string[] = ['v1'],
 ): ResourceType {
   const official = officialSchema(openapiDir, group, kind);
   return {
     group,
-    versions: ['v1'],
+    versions,
     kind,
     plural,
     singular: kind.toLowerCase(),
@@ -272,7 +311,7 @@ function builtin(
 
 /** `openapiDir`: the official Kubernetes OpenAPI v3 documents, when available. */
 export function builtinKinds(openapiDir?: string): ResourceType[] {
-  return [
+  const kinds = [
     builtin(
       openapiDir,
       '',
@@ -301,6 +340,19 @@ export function builtinKinds(openapiDir?: string): ResourceType[] {
     ),
     builtin(
       openapiDir,
+      'autoscaling',
+      'HorizontalPodAutoscaler',
+      'horizontalpodautoscalers',
+      true,
+      true,
+      HorizontalPodAutoscaler as ModelConstructor,
+      undefined,
+      undefined,
+      DNS1123_SUBDOMAIN,
+      ['v2'],
+    ),
+    builtin(
+      openapiDir,
       'coordination.k8s.io',
       'Lease',
       'leases',
@@ -310,4 +362,10 @@ export function builtinKinds(openapiDir?: string): ResourceType[] {
       leaseCauses,
     ),
   ];
+  const deployment = kinds.find((k) => k.kind === 'Deployment');
+  if (deployment) {
+    deployment.immutable = deploymentImmutable;
+    deployment.hasScale = true;
+  }
+  return kinds;
 }

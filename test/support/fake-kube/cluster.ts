@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { AUTOSCALER_MANAGER, type AutoscalerOptions, autoscale, targetOf } from './autoscaler.js';
 import {
   deploymentController,
   type GatewayApiOptions,
   httpRouteController,
   type SimulatedController,
 } from './controllers.js';
-import { recordUpdate, sameValue, serverSideApply } from './managed-fields.js';
+import { fromFieldsV1, recordUpdate, sameValue, serverSideApply, toFieldsV1 } from './managed-fields.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import type { ReadinessOptions } from './readiness.js';
 import type { ResourceRegistry, ResourceType } from './resources.js';
@@ -28,7 +29,7 @@ export interface Target {
   version: string;
   namespace?: string;
   name?: string;
-  subresource?: 'status';
+  subresource?: 'status' | 'scale';
 }
 
 export interface WriteOptions {
@@ -52,6 +53,8 @@ export interface WriteRecord {
   subresource?: string;
   fieldManager?: string;
   resourceVersion?: string;
+  /** When the write happened, on the cluster's clock. */
+  time: string;
 }
 
 export interface Outcome {
@@ -83,6 +86,42 @@ function withoutMetaAndStatus(obj: KubeObject, skipStatus: boolean): unknown {
   return skipStatus ? rest : { ...rest, status: obj.status };
 }
 
+/** A status without its timestamps, to tell a real change from a re-run that found the same. */
+function withoutTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimes);
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== 'lastTransitionTime' && k !== 'lastUpdateTime')
+      .map(([k, v]) => [k, withoutTimes(v)]),
+  );
+}
+
+function scaleOf(obj: KubeObject): Record<string, unknown> {
+  const spec = isPlainObject(obj.spec) ? obj.spec : {};
+  const status = isPlainObject(obj.status) ? obj.status : {};
+  const matchLabels =
+    isPlainObject(spec.selector) && isPlainObject(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
+    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
+    status: {
+      replicas: typeof status.replicas === 'number' ? status.replicas : 0,
+      selector: Object.entries(matchLabels)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(','),
+    },
+  };
+}
+
 function comparable(obj: KubeObject): unknown {
   const { managedFields: _f, resourceVersion: _r, ...metadata } = obj.metadata;
   return { ...obj, metadata };
@@ -95,6 +134,7 @@ export class Cluster {
     string,
     { remaining: number; controller: SimulatedController; type: ResourceType }
   >();
+  private readonly unsettled = new Set<string>();
   private resourceVersion = 0;
   readonly writes: WriteRecord[] = [];
   private readonly now: () => Date;
@@ -322,6 +362,70 @@ export class Cluster {
     return { code: 200, body: success(type.plural, type.group, name, existing.metadata.uid), warnings: [] };
   }
 
+  /** GET `/scale`: the autoscaling/v1 Scale view of `spec.replicas` (apps/v1 Deployment scale subresource). */
+  getScale(target: Target): Outcome {
+    const obj = this.stored(target) as KubeObject;
+    return { code: 200, body: scaleOf(obj), warnings: [] };
+  }
+
+  /**
+   * PUT/PATCH `/scale`: only `spec.replicas` changes. The writer's ownership is recorded in a
+   * managedFields entry with `subresource: scale` and every other owner loses `spec.replicas`, so a
+   * later server-side apply that leaves replicas out no longer removes it (KEP-2155, "fields
+   * updated through /scale are owned under the scale subresource").
+   */
+  writeScale(target: Target, replicas: number, options: WriteOptions, resourceVersion?: string): Outcome {
+    const before = this.stored(target) as KubeObject;
+    if (resourceVersion && resourceVersion !== before.metadata.resourceVersion)
+      throw conflict(target.type.plural, target.type.group, target.name ?? '');
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw invalid('Scale', 'autoscaling', target.name ?? '', [
+        {
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${replicas}: must be greater than or equal to 0`,
+          field: 'spec.replicas',
+        },
+      ]);
+    }
+    const obj = clone(before);
+    const spec = isPlainObject(obj.spec) ? obj.spec : {};
+    if (spec.replicas === replicas) return { code: 200, body: scaleOf(before), warnings: [] };
+    spec.replicas = replicas;
+    obj.spec = spec;
+    const manager = options.fieldManager ?? 'unknown';
+    const path = 'f:spec\nf:replicas';
+    const entries = (obj.metadata.managedFields ?? [])
+      .map((e) => {
+        if (e.subresource && e.manager === manager && e.subresource === 'scale') return undefined;
+        const paths = fromFieldsV1(e.fieldsV1);
+        paths.delete(path);
+        return paths.size > 0 ? { ...e, fieldsV1: toFieldsV1(paths) } : undefined;
+      })
+      .filter((e): e is NonNullable<typeof e> => e !== undefined);
+    obj.metadata.managedFields = [
+      ...entries,
+      {
+        manager,
+        operation: 'Update',
+        apiVersion: 'autoscaling/v1',
+        time: this.time(),
+        fieldsType: 'FieldsV1',
+        fieldsV1: toFieldsV1([path]),
+        subresource: 'scale',
+      },
+    ];
+    delete obj.metadata.resourceVersion;
+    const outcome = this.commit(
+      { ...target, subresource: 'scale' },
+      before,
+      obj,
+      options,
+      { verb: 'update' },
+      undefined,
+    );
+    return { ...outcome, body: scaleOf(outcome.body as KubeObject) };
+  }
+
   /** Direct write for tests (a controller's status update, a user's kubectl edit); validated like any write. */
   put(target: Target, obj: KubeObject, manager: string): KubeObject {
     const before = this.stored(target, false);
@@ -416,7 +520,10 @@ export class Cluster {
       if (options.fieldValidation !== 'Ignore') warnings.push(...dropped.map((d) => `unknown field "${d}"`));
     }
     type.applyDefaults(obj);
-    const causes = type.validate(obj, target.version);
+    const causes = [
+      ...type.validate(obj, target.version),
+      ...(before ? (type.immutable?.(before, obj) ?? []) : []),
+    ];
     if (causes.length > 0) throw invalid(type.kind, type.group, name, causes);
     const skipStatus = type.hasStatus && target.subresource !== 'status';
     if (updateManager !== undefined) {
@@ -475,6 +582,7 @@ export class Cluster {
       ...(target.subresource ? { subresource: target.subresource } : {}),
       ...(fieldManager ? { fieldManager } : {}),
       ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+      time: this.now().toISOString(),
     });
   }
 
@@ -499,7 +607,53 @@ export class Cluster {
 
   private finishReconcile(type: ResourceType, k: string, controller: SimulatedController): void {
     this.pending.delete(k);
-    this.writeStatus(type, k, (obj) => controller.done(obj, this.time()));
+    this.writeStatus(type, k, (obj) => controller.done(obj, this.time(), this.lookup));
+    this.trackUnsettled(k, controller);
+  }
+
+  private trackUnsettled(k: string, controller: SimulatedController): void {
+    const status = this.objects.get(k)?.status;
+    if (controller.waiting?.(status)) this.unsettled.add(k);
+    else this.unsettled.delete(k);
+  }
+
+  /** What a controller can see: whether an object exists (a kubelet reading a ConfigMap, a gateway a Service). */
+  private readonly lookup = (kind: string, namespace: string, name: string): boolean => {
+    const type = this.registry.types.find((t) => t.kind === kind && !t.custom);
+    return type !== undefined && this.objects.has(key(type, namespace, name));
+  };
+
+  /**
+   * Controllers retry until the world catches up (a kubelet retries a missing ConfigMap, a gateway
+   * re-resolves a backend when the Service appears): every read re-runs a finished reconcile, and
+   * the status is written only when it changes.
+   */
+  private recheck(type: ResourceType, k: string): void {
+    const controller = this.controllerFor(type);
+    if (!controller || this.pending.has(k) || !this.unsettled.has(k)) return;
+    this.writeStatus(type, k, (obj) => controller.done(obj, this.time(), this.lookup));
+    this.trackUnsettled(k, controller);
+  }
+
+  /** Runs the horizontal pod autoscaler controller once over every HPA (the fake's sync period is one request). */
+  reconcileAutoscalers(options: AutoscalerOptions): void {
+    const hpaType = this.registry.find('autoscaling', 'horizontalpodautoscalers');
+    const deployments = this.registry.find('apps', 'deployments');
+    if (!hpaType || !deployments) return;
+    const prefix = `${hpaType.group}|${hpaType.plural}|`;
+    for (const [k, hpa] of [...this.objects.entries()].filter(([k]) => k.startsWith(prefix))) {
+      const ref = targetOf(hpa);
+      const namespace = hpa.metadata.namespace ?? '';
+      const target =
+        ref?.kind === 'Deployment' ? this.peek(deployments, 'v1', namespace, ref.name) : undefined;
+      const decision = autoscale(hpa, target, options, this.time());
+      if (decision.replicas !== undefined && ref) {
+        this.writeScale({ type: deployments, version: 'v1', namespace, name: ref.name }, decision.replicas, {
+          fieldManager: AUTOSCALER_MANAGER,
+        });
+      }
+      this.writeStatus(hpaType, k, () => decision.status);
+    }
   }
 
   /** A simulated controller's status write: bumps resourceVersion, not generation; must pass validation like any write. */
@@ -512,6 +666,7 @@ export class Cluster {
     if (!obj) return;
     const next = status(obj);
     if (next === undefined) return;
+    if (sameValue(withoutTimes(obj.status), withoutTimes(next))) return;
     const candidate = { ...clone(obj), status: next };
     const version = obj.apiVersion.split('/').at(-1) ?? '';
     const causes = type.validate(candidate, version);
@@ -526,7 +681,10 @@ export class Cluster {
   private poll(type: ResourceType, namespace: string | undefined, name: string): void {
     const k = key(type, namespace, name);
     const entry = this.pending.get(k);
-    if (!entry) return;
+    if (!entry) {
+      if (this.objects.has(k)) this.recheck(type, k);
+      return;
+    }
     if (entry.remaining <= 1) this.finishReconcile(type, k, entry.controller);
     else entry.remaining -= 1;
   }

@@ -9,8 +9,10 @@
  * Every write is validated: mesh CRDs against their openAPIV3Schema (ajv; pruning, schema
  * defaults, a hand-written subset of the CEL rules), built-in kinds with the kubernetes-models
  * validators plus the semantic checks we rely on, and unknown fields pruned using the official
- * OpenAPI v3. It simulates the deployment controller (readiness) and a gateway controller
- * (HTTPRoute Accepted), and injects faults on demand.
+ * OpenAPI v3. It simulates the deployment controller (readiness, with a kubelet that keeps pods
+ * waiting for a missing ConfigMap/Secret), a gateway controller (HTTPRoute Accepted and
+ * ResolvedRefs), the HPA controller (autoscaling/v2, through `/scale`), immutable Deployment
+ * selectors, per-kind name rules, and injects faults on demand.
  *
  * What it does not do: watch, pagination, admission webhooks, garbage collection,
  * finalizers, CRD version conversion beyond relabelling apiVersion, most CEL rules.
@@ -21,6 +23,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { hasSharedFixtures, sharedFixture } from '../shared-fixtures.js';
+import type { AutoscalerOptions } from './autoscaler.js';
 import { Cluster, type WriteRecord } from './cluster.js';
 import type { GatewayApiOptions } from './controllers.js';
 import { type Fault, FaultInjector, type FaultSpec } from './faults.js';
@@ -30,6 +33,7 @@ import { listen, type RequestRecord } from './server.js';
 import { ApiError } from './status.js';
 import type { KubeObject } from './types.js';
 
+export type { AutoscalerOptions } from './autoscaler.js';
 export type { WriteRecord } from './cluster.js';
 export type { GatewayApiOptions } from './controllers.js';
 export type { Fault, FaultSpec, Verb } from './faults.js';
@@ -55,6 +59,8 @@ export interface FakeKubeOptions {
   crdDir?: string;
   /** CRD file names in crdDir (default: Istio VirtualService/DestinationRule, Gateway API, SMI TrafficSplit). */
   crdFiles?: string[];
+  /** The horizontal pod autoscaler controller: what the metrics ask for (default: hold the current count). */
+  autoscaler?: AutoscalerOptions;
   /** Clock for creationTimestamp, managedFields and condition times. */
   now?: () => Date;
 }
@@ -91,6 +97,14 @@ export interface FakeKube {
     change: (obj: KubeObject) => void,
     manager?: string,
   ): KubeObject;
+  /** Delete a stored object as a person or a controller would (not counted). */
+  remove(
+    group: string,
+    version: string,
+    kindOrPlural: string,
+    namespace: string | undefined,
+    name: string,
+  ): void;
   injectFault(spec: FaultSpec): Fault;
   clearFaults(): void;
   /** Objects (Deployments, HTTPRoutes) whose simulated controller still waits for reads. */
@@ -144,6 +158,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     faults,
     requests,
     ...(options.token !== undefined ? { token: options.token } : {}),
+    beforeRequest: () => cluster.reconcileAutoscalers(options.autoscaler ?? {}),
   });
   const dir = mkdtempSync(join(tmpdir(), 'fake-kube-'));
   const yaml = kubeconfigYaml(http.url, options);
@@ -220,6 +235,12 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       return unwrap(() =>
         cluster.put({ type, version, ...(ns ? { namespace: ns } : {}), name }, current, manager),
       );
+    },
+    remove(group, version, kindOrPlural, namespace, name) {
+      const type = typeOf(group, version, kindOrPlural);
+      const ns = type.namespaced ? namespace : undefined;
+      unwrap(() => cluster.delete({ type, version, ...(ns ? { namespace: ns } : {}), name }, {}));
+      cluster.writes.pop();
     },
     injectFault: (spec) => faults.inject(spec),
     clearFaults: () => faults.clear(),

@@ -27,6 +27,10 @@ export interface ResourceType {
   /** Merge keys of the list at `names` (field names from the root), or undefined for an atomic list. */
   listKeys(names: string[], version: string): string[] | undefined;
   applyDefaults(obj: KubeObject): void;
+  /** Fields an update may not change (e.g. a Deployment's selector), as 422 causes. */
+  immutable?(before: KubeObject, obj: KubeObject): StatusCause[];
+  /** Has a `/scale` subresource (autoscaling/v1 Scale over `spec.replicas`). */
+  hasScale?: boolean;
 }
 
 /** The CRD files the fake loads from ../shared/fixtures/k8s-schemas. */

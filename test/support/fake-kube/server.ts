@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { Cluster, Outcome, PatchType, Target, WriteOptions } from './cluster.js';
 import type { FaultInjector, Verb } from './faults.js';
+import { jsonPatch, mergePatch } from './patches.js';
 import {
   ApiError,
   badRequest,
@@ -26,6 +27,8 @@ export interface ServerOptions {
   /** Bearer token every request must carry (unset: no authentication). */
   token?: string;
   requests: RequestRecord[];
+  /** Controllers that run on a timer in a real cluster run here before every request. */
+  beforeRequest?: () => void;
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {
@@ -96,6 +99,19 @@ function discovery(cluster: Cluster, segments: string[]): unknown | undefined {
             },
           ]
         : []),
+      ...(t.hasScale
+        ? [
+            {
+              name: `${t.plural}/scale`,
+              singularName: '',
+              namespaced: t.namespaced,
+              group: 'autoscaling',
+              version: 'v1',
+              kind: 'Scale',
+              verbs: ['get', 'patch', 'update'],
+            },
+          ]
+        : []),
     ]);
   return {
     kind: 'APIResourceList',
@@ -132,7 +148,12 @@ function route(cluster: Cluster, segments: string[]): Route | undefined {
   if (!plural || extra.length > 0) return undefined;
   const type = cluster.registry.find(group, plural);
   if (!type || type.plural !== plural || !type.versions.includes(version)) return undefined;
-  if (subresource !== undefined && (subresource !== 'status' || !type.hasStatus)) return undefined;
+  if (
+    subresource !== undefined &&
+    !(subresource === 'status' && type.hasStatus) &&
+    !(subresource === 'scale' && type.hasScale)
+  )
+    return undefined;
   if (type.namespaced && name !== undefined && namespace === undefined) return undefined;
   return {
     target: {
@@ -140,10 +161,41 @@ function route(cluster: Cluster, segments: string[]): Route | undefined {
       version,
       ...(namespace !== undefined ? { namespace } : {}),
       ...(name !== undefined ? { name } : {}),
-      ...(subresource ? { subresource: 'status' as const } : {}),
+      ...(subresource === 'status' || subresource === 'scale' ? { subresource } : {}),
     },
     collection: name === undefined,
   };
+}
+
+/** The Deployment `/scale` subresource: GET, PUT, and merge/JSON patches of the Scale object. */
+function scaleRequest(
+  cluster: Cluster,
+  target: Target,
+  verb: Verb,
+  body: unknown,
+  contentType: string,
+  options: WriteOptions,
+): Outcome {
+  if (verb === 'get') return cluster.getScale(target);
+  if (verb !== 'update' && verb !== 'patch')
+    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  let scale = body;
+  if (verb === 'patch') {
+    const current = cluster.getScale(target).body;
+    const patchType = PATCH_TYPES[contentType];
+    if (patchType === 'merge' || patchType === 'strategic') scale = mergePatch(current, body);
+    else if (patchType === 'json') scale = jsonPatch(current, body);
+    else throw unsupportedMediaType(contentType);
+  }
+  const spec = (scale as { spec?: { replicas?: unknown } } | undefined)?.spec;
+  const meta = (scale as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata;
+  if (typeof spec?.replicas !== 'number') throw badRequest('Scale.spec.replicas must be a number');
+  return cluster.writeScale(
+    target,
+    spec.replicas,
+    options,
+    verb === 'update' && typeof meta?.resourceVersion === 'string' ? meta.resourceVersion : undefined,
+  );
 }
 
 function verbOf(method: string, collection: boolean): Verb | undefined {
@@ -214,6 +266,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
         return;
       }
     }
+    options.beforeRequest?.();
     const found = route(cluster, segments);
     if (!found) throw pathNotFound();
     const { target, collection } = found;
@@ -241,6 +294,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
     const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
     const text = method === 'GET' ? '' : await readBody(req);
     let outcome: Outcome;
+    if (target.subresource === 'scale') {
+      outcome = scaleRequest(cluster, target, verb, parseBody(text, contentType), contentType, writeOptions);
+      send(res, outcome.code, outcome.body, outcome.warnings);
+      record(outcome.code);
+      return;
+    }
     switch (verb) {
       case 'get':
         outcome = cluster.get(target);
