@@ -1,23 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { isConfigurationError } from '../config/errors.js';
-import { parsePlan } from './plan.js';
+import { decodePlanBytes, parsePlan } from './plan.js';
 import { renderPlan } from './render.js';
 
 export const planRenderUsage =
-  'glidepath plan render PLAN_JSON|- [--json]\n  Renders `terraform show -json PLANFILE` output (- for stdin) as the Markdown of the PR comment.\n  --json  print the counts and verdict as JSON instead of Markdown';
+  'glidepath plan render PLAN_JSON|- [--json] [--refresh-only]\n  PLAN_JSON       output of `terraform show -json PLANFILE` (- for stdin; UTF-8 or UTF-16 with a BOM)\n  --json          print the counts and verdict as JSON instead of Markdown\n  --refresh-only  the plan is a refresh-only plan (`plan -refresh-only`): show all drift';
 const USAGE = `usage: ${planRenderUsage}\n`;
 
 async function readInput(path: string): Promise<string> {
-  if (path !== '-') return readFile(path, 'utf8');
+  if (path !== '-') return decodePlanBytes(await readFile(path));
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return decodePlanBytes(Buffer.concat(chunks));
 }
 
 /** `glidepath plan render PLAN_JSON [--json]`: the same Markdown as the PR comment, or the counts. */
 export async function planRenderCommand(args: string[]): Promise<number> {
   const json = args.includes('--json');
-  const positional = args.filter((a) => a !== '--json');
+  const refreshOnly = args.includes('--refresh-only');
+  const positional = args.filter((a) => a !== '--json' && a !== '--refresh-only');
   if (positional.length !== 1 || (positional[0]?.startsWith('-') && positional[0] !== '-')) {
     process.stderr.write(USAGE);
     // EX_USAGE (sysexits.h), the CLI's code for a command called wrongly (src/cli/exit-codes.ts).
@@ -26,7 +27,7 @@ export async function planRenderCommand(args: string[]): Promise<number> {
   const path = positional[0] as string;
   try {
     const plan = parsePlan(await readInput(path), path);
-    const result = renderPlan(plan, { title: `Terraform plan: \`${path}\`` });
+    const result = renderPlan(plan, { title: `Terraform plan: \`${path}\``, refreshOnly });
     if (json) {
       process.stdout.write(
         `${JSON.stringify({ verdict: result.verdict, changes: result.changes, ...result.counts, truncated: result.truncated }, null, 2)}\n`,

@@ -14,6 +14,8 @@ export interface DiffLine {
   sign: '+' | '-' | '~';
   path: string;
   text: string;
+  /** The attribute is in the change's `replace_paths`: changing it forces the replacement. */
+  forcesReplacement?: boolean;
 }
 
 function sub(mask: Mask | undefined, key: string | number): Mask {
@@ -58,7 +60,7 @@ function formatValue(value: JsonValue | undefined): string {
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)` : text;
 }
 
-function join(path: string, key: string | number): string {
+export function join(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   const safe = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
   return path ? `${path}.${safe}` : safe;
@@ -130,8 +132,22 @@ function walk(
   else out.push({ sign: '~', path, text: `${formatValue(before)} -> ${formatValue(after)}` });
 }
 
-/** Diff lines for one change; for a delete, every prior attribute with `-`. */
-export function diffLines(change: ValueChange): DiffLine[] {
+/** The rendered form of an attribute path given as steps, e.g. ["tags", "team"] -> `tags.team`. */
+export function pathText(steps: (string | number)[]): string {
+  return steps.reduce<string>((path, key) => join(path, key), '');
+}
+
+/** True when `path` is `prefix` or lies under it. */
+export function under(path: string, prefix: string): boolean {
+  return prefix === '' || path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+}
+
+/**
+ * Diff lines for one change; for a delete, every prior attribute with `-`.
+ * Lines at or under a `replace_paths` entry are marked, as Terraform marks
+ * them `# forces replacement`.
+ */
+export function diffLines(change: ValueChange, replacePaths: (string | number)[][] = []): DiffLine[] {
   const out: DiffLine[] = [];
   walk(
     out,
@@ -142,6 +158,11 @@ export function diffLines(change: ValueChange): DiffLine[] {
     change.afterSensitive,
     change.afterUnknown,
   );
+  if (replacePaths.length > 0) {
+    const forcing = replacePaths.map(pathText);
+    for (const line of out)
+      if (forcing.some((p) => under(line.path, p) || under(p, line.path))) line.forcesReplacement = true;
+  }
   return out;
 }
 
@@ -153,7 +174,12 @@ export function fence(body: string): string {
 
 export function formatDiff(lines: DiffLine[]): string {
   if (lines.length === 0) return '(no attribute changes)';
-  const body = lines.map((l) => `${l.sign} ${l.path || '(value)'} = ${l.text}`).join('\n');
+  const body = lines
+    .map(
+      (l) =>
+        `${l.sign} ${l.path || '(value)'} = ${l.text}${l.forcesReplacement ? ' # forces replacement' : ''}`,
+    )
+    .join('\n');
   const f = fence(body);
   return `${f}diff\n${body}\n${f}`;
 }

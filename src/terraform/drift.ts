@@ -23,6 +23,7 @@ export function driftReport(
   const rendered = renderPlan(plan, {
     title: `Changed outside Terraform: \`${where.directory}\` (workspace \`${where.workspace}\`)`,
     maxChars: GITHUB_COMMENT_LIMIT - footer.length - 200,
+    refreshOnly: true,
   });
   return { drifted, title, body: `${rendered.markdown}${footer}` };
 }

@@ -8,7 +8,7 @@ import { sha256 } from './plan-hash.js';
 import { downloadBaseFor, indexUrlFor, parseReleaseIndex, type Tool } from './releases.js';
 import { readRequiredVersion } from './required-version.js';
 import { vendorKey } from './vendor-keys.js';
-import { resolveVersion } from './version.js';
+import { needsRequiredVersion, resolveVersion } from './version.js';
 
 export interface InstallOptions {
   tool: Tool;
@@ -58,7 +58,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
 /** input > .terraform-version / .opentofu-version > required_version in the root module's *.tf > latest. */
 export async function versionSpec(
   options: InstallOptions,
-): Promise<{ spec: string | undefined; source: string }> {
+): Promise<{ spec: string | undefined; source: string; requiredVersion?: string }> {
   if (options.version?.trim()) return { spec: options.version.trim(), source: 'the version input' };
   const fileName = options.tool === 'terraform' ? '.terraform-version' : '.opentofu-version';
   const file = await readIfExists(join(options.workingDirectory, fileName));
@@ -66,7 +66,8 @@ export async function versionSpec(
     ?.split('\n')
     .find((l) => l.trim() && !l.trim().startsWith('#'))
     ?.trim();
-  if (fromFile) return { spec: fromFile, source: fileName };
+  // tfenv's latest-allowed / min-required also need the module's required_version.
+  if (fromFile && !needsRequiredVersion(fromFile)) return { spec: fromFile, source: fileName };
   let required: Awaited<ReturnType<typeof readRequiredVersion>>;
   try {
     required = await readRequiredVersion(options.workingDirectory, options.tool);
@@ -79,8 +80,10 @@ export async function versionSpec(
       },
     ]);
   }
+  if (required && fromFile) return { spec: fromFile, source: fileName, requiredVersion: required.constraint };
   if (required)
     return { spec: required.constraint, source: `required_version in ${required.files.join(', ')}` };
+  if (fromFile) return { spec: fromFile, source: fileName };
   return { spec: undefined, source: 'latest' };
 }
 
@@ -163,7 +166,7 @@ async function cachedBinaryMatches(dir: string, binary: string): Promise<boolean
 export async function installTool(options: InstallOptions): Promise<Installed> {
   const os = options.os ?? platformOs();
   const arch = options.arch ?? platformArch();
-  const { spec, source } = await versionSpec(options);
+  const { spec, source, requiredVersion } = await versionSpec(options);
   const exact = spec && /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(spec) ? spec.replace(/^v/, '') : undefined;
   const binaryName = os === 'windows' ? `${options.tool}.exe` : options.tool;
   const fromCache = async (version: string): Promise<Installed | undefined> => {
@@ -186,7 +189,7 @@ export async function installTool(options: InstallOptions): Promise<Installed> {
     indexUrl,
   );
   const field = source === 'the version input' ? 'version' : source;
-  const version = resolveVersion(spec, index.versions, field);
+  const version = resolveVersion(spec, index.versions, field, requiredVersion);
   core.info(`${options.tool} ${version} (from ${source}${spec ? `: ${spec}` : ''})`);
   const cached = await fromCache(version);
   if (cached) return cached;

@@ -11,15 +11,31 @@ export function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-const RECORD = /<!-- glidepath:plan sha256=([0-9a-f]{64}) commit=([0-9a-f]{7,64}) -->/;
+/**
+ * The record is the fixed last line of the comment glidepath writes. It is read
+ * from that line only: the rendered plan above it holds text the pull request
+ * controls (a resource's attribute can be any string), so a record-like string
+ * anywhere else in the body is never believed.
+ */
+const RECORD = /^<!-- glidepath:plan sha256=([0-9a-f]{64}) commit=([0-9a-f]{40}|[0-9a-f]{64}) -->$/;
 
 export function formatPlanRecord(record: PlanRecord): string {
   return `<!-- glidepath:plan sha256=${record.sha256} commit=${record.commit} -->`;
 }
 
 export function readPlanRecord(body: string): PlanRecord | undefined {
-  const m = RECORD.exec(body);
+  const lines = body.replace(/\r\n/g, '\n').trimEnd().split('\n');
+  const m = RECORD.exec(lines[lines.length - 1] ?? '');
   return m ? { sha256: m[1] as string, commit: m[2] as string } : undefined;
+}
+
+/**
+ * Makes text that the pull request controls unable to pass for glidepath's own
+ * markers (the sticky marker, the plan record): a word joiner after `<!` keeps
+ * it readable but no longer an HTML comment opener.
+ */
+export function neutralizeMarkers(text: string): string {
+  return text.replace(/<!--/g, '<!\u2060--');
 }
 
 export type ApplyCheck = { ok: true } | { ok: false; reason: string };

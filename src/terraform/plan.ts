@@ -47,6 +47,25 @@ export interface ResourceChange extends ValueChange {
   importing: boolean;
   moved: boolean;
   replacePaths: (string | number)[][];
+  /**
+   * The deposed key of an object left behind by a create-before-destroy
+   * replacement whose create failed: the plan deletes that old object, not
+   * the live instance at `address` ("deposed object KEY will be destroyed").
+   */
+  deposed?: string;
+}
+
+/** A `check` block or condition result (format 1.1+ `checks`) that did not pass. */
+export interface CheckProblem {
+  address: string;
+  status: 'fail' | 'error' | 'unknown';
+  messages: string[];
+}
+
+/** One entry of `relevant_attributes`: an attribute of a resource that the planned changes depend on. */
+export interface RelevantAttribute {
+  resource: string;
+  attribute: (string | number)[];
 }
 
 export interface OutputChange extends ValueChange {
@@ -64,6 +83,16 @@ export interface Plan {
   outputChanges: OutputChange[];
   errored: boolean;
   applyable?: boolean;
+  /** Checks that failed or errored; checks still unknown until apply are left out. */
+  checks: CheckProblem[];
+  /**
+   * What Terraform shows of `resource_drift` in a normal plan: only these
+   * attributes. Undefined for plans older than format 1.1, whose Terraform
+   * showed all drift.
+   */
+  relevantAttributes?: RelevantAttribute[];
+  /** False when the plan was made with no state at all (nothing applied yet: no `prior_state`). */
+  hasPriorState: boolean;
 }
 
 export interface PlanCounts {
@@ -85,7 +114,7 @@ function isObject(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function kindOf(actions: string[], where: string): ChangeKind {
+function kindOf(actions: string[], where: () => string): ChangeKind {
   const key = actions.join(',');
   switch (key) {
     case 'create':
@@ -103,16 +132,19 @@ function kindOf(actions: string[], where: string): ChangeKind {
       return 'replace-create-first';
     default:
       throw new ConfigurationError(
-        `${where}: unknown actions [${actions.join(', ')}]; expected one of create, update, delete, read, no-op, forget, [delete, create], [create, delete]`,
+        `${where()}: unknown actions [${actions.join(', ')}]; expected one of create, update, delete, read, no-op, forget, [delete, create], [create, delete]`,
       );
   }
 }
 
+/**
+ * Masks are used as Terraform wrote them (booleans nested in objects and
+ * arrays): every reader treats anything but `true` as unmarked, so nothing is
+ * copied (copying them doubled the cost of reading a large plan).
+ */
 function mask(value: unknown): Mask {
-  if (typeof value === 'boolean') return value;
-  if (Array.isArray(value)) return value.map(mask);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v)]));
-  return false;
+  if (value === undefined || value === null) return false;
+  return value as Mask;
 }
 
 /**
@@ -158,10 +190,11 @@ function addressOf(raw: Raw): string {
   return `${mod}${prefix}${String(raw.type)}.${String(raw.name)}${index}`;
 }
 
-function resourceChange(raw: unknown, where: string): ResourceChange {
+/** `where` is built only for an error message: a large plan has thousands of entries. */
+function resourceChange(raw: unknown, where: () => string): ResourceChange {
   if (!isObject(raw) || !isObject(raw.change) || !Array.isArray(raw.change.actions)) {
     throw new ConfigurationError(
-      `${where}: expected an object with change.actions, found ${JSON.stringify(raw)?.slice(0, 80)}`,
+      `${where()}: expected an object with change.actions, found ${JSON.stringify(raw)?.slice(0, 80)}`,
     );
   }
   const change = raw.change;
@@ -169,23 +202,62 @@ function resourceChange(raw: unknown, where: string): ResourceChange {
   const importing = isObject(change.importing) ? change.importing : undefined;
   const address = addressOf(raw);
   const previousAddress = typeof raw.previous_address === 'string' ? raw.previous_address : undefined;
-  return {
-    ...valueChange(change),
+  const values = valueChange(change);
+  const result: ResourceChange = {
+    before: values.before,
+    after: values.after,
+    afterUnknown: values.afterUnknown,
+    beforeSensitive: values.beforeSensitive,
+    afterSensitive: values.afterSensitive,
     address,
-    ...(previousAddress ? { previousAddress } : {}),
     moduleAddress: typeof raw.module_address === 'string' ? raw.module_address : '',
     mode: raw.mode === 'data' ? 'data' : 'managed',
     type: String(raw.type ?? ''),
     name: String(raw.name ?? ''),
     providerName: String(raw.provider_name ?? ''),
-    kind: kindOf(actions, `${where} (${address})`),
+    kind: kindOf(actions, () => `${where()} (${address})`),
     actions,
-    ...(typeof raw.action_reason === 'string' ? { actionReason: raw.action_reason } : {}),
-    ...(importing && typeof importing.id === 'string' ? { importingId: importing.id } : {}),
     importing: importing !== undefined,
     moved: previousAddress !== undefined && previousAddress !== address,
     replacePaths: Array.isArray(change.replace_paths) ? (change.replace_paths as (string | number)[][]) : [],
   };
+  if (previousAddress) result.previousAddress = previousAddress;
+  if (typeof raw.action_reason === 'string') result.actionReason = raw.action_reason;
+  if (importing && typeof importing.id === 'string') result.importingId = importing.id;
+  if (typeof raw.deposed === 'string' && raw.deposed !== '') result.deposed = raw.deposed;
+  return result;
+}
+
+function checkProblems(raw: unknown): CheckProblem[] {
+  if (!Array.isArray(raw)) return [];
+  const out: CheckProblem[] = [];
+  for (const check of raw) {
+    if (!isObject(check)) continue;
+    const status = check.status;
+    if (status !== 'fail' && status !== 'error') continue;
+    const address = isObject(check.address) ? String(check.address.to_display ?? '') : '';
+    const messages: string[] = [];
+    for (const instance of Array.isArray(check.instances) ? check.instances : []) {
+      if (!isObject(instance) || !Array.isArray(instance.problems)) continue;
+      for (const problem of instance.problems)
+        if (isObject(problem) && typeof problem.message === 'string') messages.push(problem.message);
+    }
+    out.push({ address, status, messages });
+  }
+  return out;
+}
+
+function relevantAttributes(doc: Raw): RelevantAttribute[] | undefined {
+  const raw = doc.relevant_attributes;
+  if (Array.isArray(raw)) {
+    return raw.filter(isObject).map((r) => ({
+      resource: String(r.resource ?? ''),
+      attribute: Array.isArray(r.attribute) ? (r.attribute as (string | number)[]) : [],
+    }));
+  }
+  // Terraform writes the key only when non-empty (omitempty) since format 1.1.
+  const [major, minor] = String(doc.format_version).split('.').map(Number);
+  return (major ?? 0) > 1 || ((major ?? 0) === 1 && (minor ?? 0) >= 1) ? [] : undefined;
 }
 
 function outputChange(name: string, raw: unknown): OutputChange {
@@ -199,9 +271,54 @@ function outputChange(name: string, raw: unknown): OutputChange {
     ...vc,
     ...(sensitive ? { beforeSensitive: true, afterSensitive: true } : {}),
     name,
-    kind: kindOf((raw.actions as unknown[]).map(String), `output_changes.${name}`),
+    kind: kindOf((raw.actions as unknown[]).map(String), () => `output_changes.${name}`),
     sensitive,
   };
+}
+
+/**
+ * Text of a plan file as the user saved it. Windows PowerShell 5.1's `>`
+ * writes UTF-16LE with a byte-order mark (Out-File's default encoding
+ * "Unicode"); other editors save UTF-8 with a BOM; PowerShell 7 and shells
+ * write plain UTF-8. (learn.microsoft.com/powershell/module/microsoft.powershell.utility/out-file)
+ */
+export function decodePlanBytes(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  // UTF-16LE without a BOM: `{` followed by a NUL byte.
+  if (bytes[0] === 0x7b && bytes[1] === 0x00) return new TextDecoder('utf-16le').decode(bytes);
+  return new TextDecoder('utf-8').decode(bytes); // strips a UTF-8 BOM
+}
+
+interface UiMessage {
+  type?: unknown;
+  '@message'?: unknown;
+  changes?: { add?: number; change?: number; remove?: number; import?: number; operation?: string };
+}
+
+/**
+ * `terraform plan -json` (and `apply -json`) does not print a plan document:
+ * it streams Terraform's machine-readable UI, one JSON message per line, each
+ * with `@level`, `@message`, `@timestamp` and a `type` such as `version`,
+ * `planned_change` or `change_summary`
+ * (developer.hashicorp.com/terraform/internals/machine-readable-ui).
+ */
+function uiStreamHint(lines: string[]): string | undefined {
+  const messages: UiMessage[] = [];
+  for (const line of lines) {
+    try {
+      const m = JSON.parse(line) as Record<string, unknown>;
+      if (!isObject(m) || !('@message' in m) || !('type' in m)) return undefined;
+      messages.push(m as UiMessage);
+    } catch {
+      return undefined;
+    }
+  }
+  const summary = messages.find((m) => m.type === 'change_summary')?.changes;
+  const said = summary
+    ? ` It says: ${summary.add ?? 0} to add, ${summary.change ?? 0} to change, ${summary.remove ?? 0} to destroy${summary.import ? `, ${summary.import} to import` : ''}.`
+    : '';
+  return `found the machine-readable log of \`terraform plan -json\` (${messages.length} UI messages, one per line), not a plan document.${said} Save the plan with \`terraform plan -out=tfplan\` and render \`terraform show -json tfplan\``;
 }
 
 /** Explains input that is close to a plan but is not one, the usual ways it goes wrong. */
@@ -214,13 +331,17 @@ function diagnose(text: string, source: string, parseError: string): Configurati
     hint =
       'found log lines from the hashicorp/setup-terraform wrapper around the JSON ([command]..., ::debug::); run with `terraform_wrapper: false` or redirect `terraform show -json` into a file';
   } else if (lines.length > 1 && lines.every((l) => l.trimStart().startsWith('{'))) {
-    hint = `found ${lines.length} JSON documents, one per line (as \`terragrunt show --all -json\` writes); render each unit's plan separately`;
+    hint =
+      uiStreamHint(lines) ??
+      `found ${lines.length} JSON documents, one per line (as \`terragrunt show --all -json\` writes); render each unit's plan separately`;
   }
   return new ConfigurationError([{ file: source, message: `not a Terraform plan: ${hint}` }]);
 }
 
 /** Parses `show -json` output into the plan model, with a clear error for anything else. */
-export function parsePlan(text: string, source = 'plan JSON'): Plan {
+export function parsePlan(input: string, source = 'plan JSON'): Plan {
+  // A BOM survives a `readFile(path, 'utf8')`; JSON.parse refuses it.
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -265,15 +386,29 @@ export function parsePlan(text: string, source = 'plan JSON'): Plan {
   return {
     formatVersion: doc.format_version,
     ...(typeof doc.terraform_version === 'string' ? { terraformVersion: doc.terraform_version } : {}),
-    resourceChanges: list('resource_changes').map((r, i) => resourceChange(r, `resource_changes[${i}]`)),
-    drift: list('resource_drift').map((r, i) => resourceChange(r, `resource_drift[${i}]`)),
+    resourceChanges: list('resource_changes').map((r, i) =>
+      resourceChange(r, () => `resource_changes[${i}]`),
+    ),
+    drift: list('resource_drift').map((r, i) => resourceChange(r, () => `resource_drift[${i}]`)),
     outputChanges: Object.entries(outputs).map(([name, raw]) => outputChange(name, raw)),
     errored: doc.errored === true,
     ...(typeof doc.applyable === 'boolean' ? { applyable: doc.applyable } : {}),
+    checks: checkProblems(doc.checks),
+    hasPriorState: isObject(doc.prior_state),
+    ...(() => {
+      const relevant = relevantAttributes(doc);
+      return relevant ? { relevantAttributes: relevant } : {};
+    })(),
   };
 }
 
+/**
+ * Deletes or replaces a live object. Deleting a deposed object is not: it is
+ * the old half of a replacement that already happened (Terraform: "left over
+ * from a partially-failed replacement of this instance").
+ */
 export function isDestructive(change: ResourceChange): boolean {
+  if (change.deposed) return false;
   return change.kind === 'delete' || change.kind === 'replace' || change.kind === 'replace-create-first';
 }
 

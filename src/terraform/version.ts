@@ -43,13 +43,65 @@ function terraformConstraint(part: string, field: string): (v: string) => boolea
   }
 }
 
-/** Picks the newest listed version that satisfies `spec`; prereleases only when asked for exactly. */
-export function resolveVersion(spec: string | undefined, available: string[], field = 'version'): string {
+/** Versions satisfying a Terraform `required_version` constraint (or a semver range). */
+function satisfying(constraint: string, versions: string[], field: string): string[] {
+  if (/~>|,|!=|^\s*=/.test(constraint) || !semver.validRange(constraint)) {
+    const checks = constraint.split(',').map((p) => terraformConstraint(p, field));
+    return versions.filter((v) => checks.every((check) => check(v)));
+  }
+  return versions.filter((v) => semver.satisfies(v, constraint));
+}
+
+/** The tfenv keywords that need the module's `required_version`. */
+export function needsRequiredVersion(spec: string | undefined): boolean {
+  const wanted = (spec ?? '').trim();
+  return wanted === 'latest-allowed' || wanted === 'min-required';
+}
+
+/**
+ * Picks the newest listed version that satisfies `spec`; prereleases only
+ * when asked for exactly. Also the keywords tfenv users write in
+ * `.terraform-version` (github.com/tfutils/tfenv README, "tfenv install"):
+ * `latest:REGEX`, the newest version whose number matches the regular
+ * expression (tfenv greps its remote list, prereleases included);
+ * `latest-allowed`, the newest version the module's `required_version`
+ * allows; `min-required`, the oldest version it allows.
+ */
+export function resolveVersion(
+  spec: string | undefined,
+  available: string[],
+  field = 'version',
+  requiredVersion?: string,
+): string {
   const valid = available.filter((v) => semver.valid(v));
   const stable = valid.filter((v) => semver.prerelease(v) === null);
   const wanted = (spec ?? '').trim();
   let found: string | null | undefined;
-  if (wanted === '' || wanted === 'latest') {
+  if (needsRequiredVersion(wanted)) {
+    if (!requiredVersion?.trim()) {
+      throw new ConfigurationError([
+        {
+          field,
+          message: `"${wanted}" picks a version from the module's required_version, but no terraform block declares one: add required_version (e.g. ">= 1.5, < 2.0") or write a version`,
+        },
+      ]);
+    }
+    const allowed = semver.sort(satisfying(requiredVersion, stable, field));
+    found = wanted === 'min-required' ? allowed[0] : allowed[allowed.length - 1];
+  } else if (wanted.startsWith('latest:')) {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(wanted.slice('latest:'.length));
+    } catch (e: unknown) {
+      throw new ConfigurationError([
+        {
+          field,
+          message: `"${wanted}": the regular expression after latest: does not compile (${e instanceof Error ? e.message : String(e)}); expected e.g. "latest:^1\\.9"`,
+        },
+      ]);
+    }
+    found = semver.rsort(valid.filter((v) => regex.test(v)))[0];
+  } else if (wanted === '' || wanted === 'latest') {
     found = semver.maxSatisfying(stable, '*');
   } else if (semver.valid(wanted.replace(/^v/, ''))) {
     const exact = wanted.replace(/^v/, '');

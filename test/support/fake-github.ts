@@ -17,6 +17,14 @@ import addFormatsModule from 'ajv-formats';
  *
  * Issues, pull requests and comments are stored; other endpoints are added by
  * a test with `route(method, '/repos/{owner}/{repo}/deployments', handler)`.
+ *
+ * Tokens act as identities, as on GitHub: the default token is an
+ * installation token acting as `github-actions[bot]` (what GITHUB_TOKEN is),
+ * `addToken` adds others (a user, another app). A comment's author is the
+ * identity of the token that wrote it, so a test plants a comment through the
+ * real API with another user's token. Workflow runs and artifacts carry their
+ * origin (workflow, event, head SHA, repository and head repository) the way
+ * the Actions REST API reports them.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -54,6 +62,54 @@ export interface StoredComment {
   id: number;
   issue_number: number;
   body: string;
+  /** The author; comments pushed directly by a test default to github-actions[bot]. */
+  user?: Identity;
+}
+
+/** Who a token acts as. `installation` tokens (GITHUB_TOKEN, GitHub Apps) cannot call GET /user. */
+export interface Identity {
+  login: string;
+  id: number;
+  type: 'User' | 'Bot';
+  installation: boolean;
+  /** A read-only token (a fork's pull request's GITHUB_TOKEN): every write is 403. */
+  readOnly?: boolean;
+}
+
+export const GITHUB_ACTIONS_BOT: Identity = {
+  login: 'github-actions[bot]',
+  id: 41898282,
+  type: 'Bot',
+  installation: true,
+};
+
+export interface StoredRepository {
+  id: number;
+  fullName: string;
+}
+
+/** A workflow run as GET /repos/{owner}/{repo}/actions/runs/{run_id} describes it. */
+export interface StoredRun {
+  id: number;
+  workflowId: number;
+  /** The workflow file, e.g. `.github/workflows/infra.yml`. */
+  path: string;
+  event: string;
+  headSha: string;
+  headBranch: string;
+  /** `owner/repo` the run belongs to (the base repository of a pull request). */
+  repository: string;
+  /** `owner/repo` the head commit comes from: a fork for a fork's pull request. */
+  headRepository: string;
+}
+
+export interface StoredArtifact {
+  id: number;
+  name: string;
+  runId: number;
+  expired: boolean;
+  createdAt: string;
+  files: Record<string, Buffer>;
 }
 
 export interface RecordedRequest {
@@ -154,13 +210,70 @@ export class FakeGitHub {
   readonly rejections: { method: string; path: string; reason: string }[] = [];
   readonly issues = new Map<string, StoredIssue[]>();
   readonly comments = new Map<string, StoredComment[]>();
+  readonly tokens = new Map<string, Identity>();
+  readonly runs = new Map<number, StoredRun>();
+  readonly artifacts = new Map<string, StoredArtifact[]>();
+  private readonly repositories = new Map<string, StoredRepository>();
+  private clock = Date.parse('2026-01-01T00:00:00Z');
   private readonly handlers = new Map<string, RouteHandler>();
   private nextId = 1000;
   private server: Server | undefined;
   url = '';
 
   constructor(readonly token = 'fake-token') {
+    this.tokens.set(token, GITHUB_ACTIONS_BOT);
     this.installDefaults();
+  }
+
+  /** Another token, acting as `identity` (e.g. a user who can comment on pull requests). */
+  addToken(token: string, identity: Partial<Identity> & { login: string }): void {
+    this.tokens.set(token, {
+      id: this.newId(),
+      type: identity.login.endsWith('[bot]') ? 'Bot' : 'User',
+      installation: identity.login.endsWith('[bot]'),
+      ...identity,
+    });
+  }
+
+  repository(fullName: string): StoredRepository {
+    let r = this.repositories.get(fullName);
+    if (!r) {
+      r = { id: 500 + this.repositories.size, fullName };
+      this.repositories.set(fullName, r);
+    }
+    return r;
+  }
+
+  /** Stores a workflow run and returns its id. */
+  addWorkflowRun(run: Omit<StoredRun, 'id' | 'headBranch' | 'headRepository'> & Partial<StoredRun>): number {
+    const id = run.id ?? this.newId();
+    this.runs.set(id, { headBranch: 'feature', headRepository: run.repository, ...run, id });
+    return id;
+  }
+
+  /** Stores an artifact uploaded by run `runId`, newest last. */
+  addArtifact(name: string, runId: number, files: Record<string, Buffer>, expired = false): StoredArtifact {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`fake-github: no run ${runId}`);
+    this.clock += 1000;
+    const artifact = {
+      id: this.newId(),
+      name,
+      runId,
+      expired,
+      createdAt: new Date(this.clock).toISOString(),
+      files,
+    };
+    const list = this.artifacts.get(run.repository) ?? [];
+    list.push(artifact);
+    this.artifacts.set(run.repository, list);
+    return artifact;
+  }
+
+  identityOf(headers: IncomingMessage['headers']): Identity {
+    const auth = headers.authorization ?? '';
+    const token = auth.replace(/^(token|Bearer) /, '');
+    return this.tokens.get(token) ?? GITHUB_ACTIONS_BOT;
   }
 
   static async start(token?: string): Promise<FakeGitHub> {
@@ -250,15 +363,59 @@ export class FakeGitHub {
   }
 
   commentJson(owner: string, repo: string, c: StoredComment): Record<string, unknown> {
+    const user = c.user ?? GITHUB_ACTIONS_BOT;
     return {
       id: c.id,
       node_id: `IC_${c.id}`,
       body: c.body,
       html_url: `https://github.com/${owner}/${repo}/issues/${c.issue_number}#issuecomment-${c.id}`,
       issue_url: `${this.url}/repos/${owner}/${repo}/issues/${c.issue_number}`,
-      user: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' },
+      user: { login: user.login, id: user.id, type: user.type },
+      author_association: user.type === 'Bot' ? 'NONE' : 'CONTRIBUTOR',
       created_at: '2026-01-01T00:00:00Z',
       updated_at: '2026-01-01T00:00:00Z',
+    };
+  }
+
+  runJson(run: StoredRun): Record<string, unknown> {
+    const repo = this.repository(run.repository);
+    const head = this.repository(run.headRepository);
+    return {
+      id: run.id,
+      name: run.path.split('/').pop(),
+      workflow_id: run.workflowId,
+      path: run.path,
+      event: run.event,
+      status: 'completed',
+      conclusion: 'success',
+      head_sha: run.headSha,
+      head_branch: run.headBranch,
+      repository: { id: repo.id, full_name: repo.fullName, name: repo.fullName.split('/')[1] },
+      head_repository: { id: head.id, full_name: head.fullName, name: head.fullName.split('/')[1] },
+      head_repository_id: head.id,
+      html_url: `https://github.com/${run.repository}/actions/runs/${run.id}`,
+    };
+  }
+
+  artifactJson(owner: string, repo: string, a: StoredArtifact): Record<string, unknown> {
+    const run = this.runs.get(a.runId) as StoredRun;
+    return {
+      id: a.id,
+      node_id: `MDg6QXJ0aWZhY3Q${a.id}`,
+      name: a.name,
+      size_in_bytes: Object.values(a.files).reduce((n, b) => n + b.length, 0),
+      url: `${this.url}/repos/${owner}/${repo}/actions/artifacts/${a.id}`,
+      archive_download_url: `${this.url}/repos/${owner}/${repo}/actions/artifacts/${a.id}/zip`,
+      expired: a.expired,
+      created_at: a.createdAt,
+      updated_at: a.createdAt,
+      workflow_run: {
+        id: run.id,
+        repository_id: this.repository(run.repository).id,
+        head_repository_id: this.repository(run.headRepository).id,
+        head_branch: run.headBranch,
+        head_sha: run.headSha,
+      },
     };
   }
 
@@ -302,6 +459,7 @@ export class FakeGitHub {
         id: this.newId(),
         issue_number: Number(req.params.issue_number),
         body: (req.body as { body: string }).body,
+        user: this.identityOf(req.headers),
       };
       this.repoComments(owner, repo).push(comment);
       return { status: 201, body: this.commentJson(owner, repo, comment) };
@@ -310,6 +468,9 @@ export class FakeGitHub {
       const { owner, repo } = req.params as { owner: string; repo: string };
       const comment = this.repoComments(owner, repo).find((c) => c.id === Number(req.params.comment_id));
       if (!comment) return notFound;
+      // Only the author (or a maintainer, which no fake token is) may edit a comment.
+      if ((comment.user ?? GITHUB_ACTIONS_BOT).login !== this.identityOf(req.headers).login)
+        return { status: 403, body: { message: 'Resource not accessible by integration' } };
       comment.body = (req.body as { body: string }).body;
       return { status: 200, body: this.commentJson(owner, repo, comment) };
     });
@@ -364,6 +525,60 @@ export class FakeGitHub {
         body: this.issueJson(req.params.owner as string, req.params.repo as string, issue),
       };
     });
+    // docs.github.com/rest/users/users#get-the-authenticated-user: installation tokens get 403.
+    this.handlers.set('GET /user', (req) => {
+      const who = this.identityOf(req.headers);
+      if (who.installation)
+        return {
+          status: 403,
+          body: {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+          },
+        };
+      return { status: 200, body: { login: who.login, id: who.id, type: who.type } };
+    });
+    this.handlers.set('GET /repos/{owner}/{repo}/actions/runs/{run_id}', (req) => {
+      const { owner, repo } = req.params as { owner: string; repo: string };
+      const run = this.runs.get(Number(req.params.run_id));
+      if (!run || run.repository !== `${owner}/${repo}`) return notFound;
+      return { status: 200, body: this.runJson(run) };
+    });
+    this.handlers.set('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', (req) => {
+      const { owner, repo } = req.params as { owner: string; repo: string };
+      const run = this.runs.get(Number(req.params.run_id));
+      if (!run || run.repository !== `${owner}/${repo}`) return notFound;
+      const name = req.query.get('name');
+      const list = [...(this.artifacts.get(`${owner}/${repo}`) ?? [])]
+        .reverse()
+        .filter((a) => a.runId === run.id && (name === null || a.name === name));
+      return {
+        status: 200,
+        body: { total_count: list.length, artifacts: list.map((a) => this.artifactJson(owner, repo, a)) },
+      };
+    });
+    this.handlers.set('GET /repos/{owner}/{repo}/actions/artifacts', (req) => {
+      const { owner, repo } = req.params as { owner: string; repo: string };
+      const name = req.query.get('name');
+      // Newest first, as GitHub lists them.
+      const list = [...(this.artifacts.get(`${owner}/${repo}`) ?? [])]
+        .reverse()
+        .filter((a) => name === null || a.name === name);
+      const perPage = Number(req.query.get('per_page') ?? 30);
+      const page = Number(req.query.get('page') ?? 1);
+      const slice = list.slice((page - 1) * perPage, page * perPage);
+      const headers: Record<string, string> = {};
+      if (page * perPage < list.length) {
+        const next = new URLSearchParams(req.query);
+        next.set('page', String(page + 1));
+        headers.link = `<${this.url}${req.path}?${next}>; rel="next"`;
+      }
+      return {
+        status: 200,
+        headers,
+        body: { total_count: list.length, artifacts: slice.map((a) => this.artifactJson(owner, repo, a)) },
+      };
+    });
     this.handlers.set('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', (req) => {
       const { owner, repo, commit_sha } = req.params as { owner: string; repo: string; commit_sha: string };
       const prs = this.repoIssues(owner, repo).filter(
@@ -395,8 +610,18 @@ export class FakeGitHub {
     const raw = Buffer.concat(chunks).toString('utf8');
     let response: FakeResponse;
     try {
+      if (method === 'POST' && url.pathname === '/graphql') {
+        response = this.graphql(req, raw);
+        this.requests.push({ method, path: url.pathname, status: response.status });
+        res.writeHead(response.status, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(response.body));
+        return;
+      }
       const request = this.validate(req, method, url, raw);
-      const handler = this.handlers.get(`${method} ${request.template}`);
+      const handler =
+        method !== 'GET' && this.identityOf(req.headers).readOnly
+          ? () => ({ status: 403, body: { message: 'Resource not accessible by integration' } })
+          : this.handlers.get(`${method} ${request.template}`);
       if (!handler)
         throw this.reject(
           req,
@@ -419,11 +644,37 @@ export class FakeGitHub {
     res.end(response.body === undefined ? '' : JSON.stringify(response.body));
   }
 
+  /**
+   * GraphQL is a separate API (not in the REST OpenAPI description); only the
+   * `viewer { login }` query is answered, as GitHub does for every token kind
+   * (docs.github.com/graphql/reference/queries#viewer).
+   */
+  private graphql(req: IncomingMessage, raw: string): FakeResponse {
+    if (!this.authorized(req)) return { status: 401, body: { message: 'Bad credentials' } };
+    let query = '';
+    try {
+      query = String((JSON.parse(raw) as { query?: unknown }).query ?? '');
+    } catch {
+      return { status: 400, body: { message: 'Problems parsing JSON' } };
+    }
+    if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query))
+      return { status: 200, body: { data: { viewer: { login: this.identityOf(req.headers).login } } } };
+    this.rejections.push({ method: 'POST', path: '/graphql', reason: `unsupported query ${query}` });
+    return {
+      status: 200,
+      body: { errors: [{ message: `fake-github answers only viewer { login }, got ${query}` }] },
+    };
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const auth = req.headers.authorization ?? '';
+    const token = auth.replace(/^(token|Bearer) /, '');
+    return auth !== token && this.tokens.has(token);
+  }
+
   private validate(req: IncomingMessage, method: string, url: URL, raw: string): FakeRequest {
     const { spec } = loadSpec();
-    const auth = req.headers.authorization ?? '';
-    if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`)
-      throw this.reject(req, 401, 'Bad credentials');
+    if (!this.authorized(req)) throw this.reject(req, 401, 'Bad credentials');
     let match: { template: string; params: Record<string, string> } | undefined;
     for (const t of templates) {
       const m = t.regex.exec(url.pathname);

@@ -44,6 +44,13 @@ describe('reviewed plan record', () => {
     expect(readPlanRecord('no record here')).toBeUndefined();
   });
 
+  it('is read only from the last line, never from plan text above it', () => {
+    const planted = formatPlanRecord({ sha256: sha256('evil'), commit: 'ef'.repeat(20) });
+    expect(readPlanRecord(`${planted}\nplan text\n`)).toBeUndefined();
+    expect(readPlanRecord(`plan text ${planted}`)).toBeUndefined();
+    expect(readPlanRecord(`${planted}\nplan text\n${formatPlanRecord(reviewed)}\n`)).toEqual(reviewed);
+  });
+
   it('accepts only the same bytes for the same commit, and says why otherwise', () => {
     expect(checkPlanForApply(reviewed, reviewed)).toEqual({ ok: true });
     expect(checkPlanForApply(reviewed, { ...reviewed, sha256: sha256('other') })).toMatchObject({

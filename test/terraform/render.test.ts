@@ -11,8 +11,12 @@ const files = hasSharedFixtures
   ? readdirSync(sharedFixture('terraform-plans')).filter((f) => f.endsWith('.json'))
   : [];
 const text = (name: string) => readFileSync(sharedFixture('terraform-plans', name), 'utf8');
+/** The refresh-only fixtures are rendered as drift detection renders them. */
 const render = (name: string) =>
-  renderPlan(parsePlan(text(name), name), { title: `Terraform plan: \`${name}\`` });
+  renderPlan(parsePlan(text(name), name), {
+    title: `Terraform plan: \`${name}\``,
+    refreshOnly: /refresh[-_]only/.test(name),
+  });
 
 describe.skipIf(!hasSharedFixtures)('render of every recorded plan', () => {
   it.each(files)('%s matches its reviewed snapshot', async (name) => {
@@ -85,7 +89,7 @@ describe('comment limit', () => {
     expect(result.truncated).toBe(true);
     expect(result.markdown.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(result.markdown).toMatch(
-      /sections were cut to stay under GitHub's 65,536-character limit\. See the job summary\./,
+      /sections were cut to stay under GitHub's 65,536-character comment limit\. See the job summary\./,
     );
     expect(result.markdown).toContain('destructive change(s)');
     expect(renderPlan(plan, { maxChars: 20_000 }).markdown.length).toBeLessThanOrEqual(20_000);

@@ -10,6 +10,8 @@ export interface RunContext {
   /** The pull request of a pull_request event: its number and head commit. */
   pullRequest?: { number: number; headSha: string };
   runUrl?: string;
+  /** GITHUB_RUN_ID: the run this step belongs to. */
+  runId?: number;
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -34,6 +36,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     sha: env.GITHUB_SHA ?? '',
     ...(pr?.number && pr.head?.sha ? { pullRequest: { number: pr.number, headSha: pr.head.sha } } : {}),
     ...(env.GITHUB_RUN_ID ? { runUrl: `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
+    ...(Number(env.GITHUB_RUN_ID) > 0 ? { runId: Number(env.GITHUB_RUN_ID) } : {}),
   };
 }
 

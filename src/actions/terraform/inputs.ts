@@ -18,6 +18,8 @@ export interface TerraformInputs {
   allowDestroy: boolean;
   planFile: string;
   githubToken: string;
+  /** Passphrase of the plan artifact's OpenPGP encryption; empty: the plan is not uploaded. */
+  planEncryptionKey: string;
 }
 
 /** Newline- or comma-separated, trimmed, empty entries dropped. */
@@ -38,6 +40,11 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 export function getInputs(): TerraformInputs {
   const githubToken = core.getInput('github-token');
   if (githubToken) core.setSecret(githubToken);
+  // Also read from the environment: a composite action (provision) passes a
+  // caller step's `env:` through to its steps without declaring an input.
+  const planEncryptionKey =
+    core.getInput('plan-encryption-key') || process.env.GLIDEPATH_PLAN_ENCRYPTION_KEY || '';
+  if (planEncryptionKey) core.setSecret(planEncryptionKey);
   return {
     command: oneOf('command', core.getInput('command', { required: true }), [
       'install',
@@ -58,5 +65,6 @@ export function getInputs(): TerraformInputs {
     allowDestroy: core.getBooleanInput('allow-destroy'),
     planFile: core.getInput('plan-file') || 'tfplan',
     githubToken,
+    planEncryptionKey,
   };
 }

@@ -3,7 +3,6 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
 import { failStep } from '../../github/annotations.js';
-import { findStickyComment, upsertStickyComment } from '../../github/comments.js';
 import { syncTrackingIssue } from '../../github/issues.js';
 import { createOctokit, type GitHubClient } from '../../github/octokit.js';
 import { backendConfigSecrets } from '../../terraform/backend-config.js';
@@ -12,21 +11,37 @@ import { driftReport } from '../../terraform/drift.js';
 import { destroyGuard } from '../../terraform/guard.js';
 import { installTool } from '../../terraform/install.js';
 import { parsePlan } from '../../terraform/plan.js';
-import { checkPlanForApply, formatPlanRecord, readPlanRecord, sha256 } from '../../terraform/plan-hash.js';
-import { GITHUB_COMMENT_LIMIT, type RenderResult, renderPlan } from '../../terraform/render.js';
+import { encryptPlan } from '../../terraform/plan-crypt.js';
+import { formatPlanRecord, sha256 } from '../../terraform/plan-hash.js';
+import { GITHUB_SUMMARY_BYTES, type RenderResult, renderPlan } from '../../terraform/render.js';
 import { StalePlanError, type TerraformRunner } from '../../terraform/runner.js';
 import { pullRequestForCommit, readRunContext } from './context.js';
 import { getInputs, type TerraformInputs } from './inputs.js';
+import { postPlanComment } from './plan-comment.js';
+import {
+  type ArtifactDownloader,
+  ENCRYPTED_SUFFIX,
+  fetchReviewedPlan,
+  fetchRunPlan,
+} from './reviewed-plan.js';
 
 /** Seams a test can replace; the defaults are the real binary, GitHub and the artifact service. */
 export interface Dependencies {
   runner?: (inputs: TerraformInputs, cwd: string) => TerraformRunner;
   octokit?: (token: string) => GitHubClient;
   uploadArtifact?: (name: string, files: string[], root: string) => Promise<void>;
+  downloadArtifact?: ArtifactDownloader;
 }
 
-/** Job summaries hold 1 MiB; keep the full plan well inside. */
-const SUMMARY_LIMIT = 900_000;
+/**
+ * A step's summary may hold 1 MiB of bytes (not characters: a plan with
+ * non-ASCII text is larger in bytes); keep some room for what else the step
+ * writes. (docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary)
+ */
+const SUMMARY_LIMIT = {
+  maxBytes: GITHUB_SUMMARY_BYTES - 16 * 1024,
+  limitName: "GitHub's 1 MiB job-summary limit",
+};
 
 function key(inputs: TerraformInputs): string {
   return `terraform ${inputs.workingDirectory} ${inputs.workspace}`;
@@ -46,6 +61,10 @@ function setPlanOutputs(result: RenderResult, planFile: string): void {
   core.setOutput('summary', result.verdict);
 }
 
+function artifactName(inputs: TerraformInputs): string {
+  return `terraform-plan-${`${inputs.workingDirectory}-${inputs.workspace}`.replace(/[^A-Za-z0-9_.-]+/g, '_')}`;
+}
+
 async function defaultUpload(name: string, files: string[], root: string): Promise<void> {
   if (!process.env.ACTIONS_RUNTIME_TOKEN) {
     core.warning(
@@ -53,7 +72,24 @@ async function defaultUpload(name: string, files: string[], root: string): Promi
     );
     return;
   }
-  await new DefaultArtifactClient().uploadArtifact(name, files, root, { retentionDays: 30 });
+  const client = new DefaultArtifactClient();
+  // A re-run of the job uploads into the same run, where names must be unique.
+  await client.deleteArtifact(name).catch(() => undefined);
+  await client.uploadArtifact(name, files, root, { retentionDays: 30 });
+}
+
+function defaultDownload(token: string, repo: { owner: string; repo: string }): ArtifactDownloader {
+  return async (artifact, destination) => {
+    await new DefaultArtifactClient().downloadArtifact(artifact.artifactId, {
+      path: destination,
+      findBy: {
+        token,
+        workflowRunId: artifact.runId,
+        repositoryOwner: repo.owner,
+        repositoryName: repo.repo,
+      },
+    });
+  };
 }
 
 async function prepare(inputs: TerraformInputs, cwd: string, deps: Dependencies): Promise<TerraformRunner> {
@@ -82,38 +118,49 @@ async function plan(inputs: TerraformInputs, cwd: string, deps: Dependencies): P
   await runner.plan({ out: planPath, varFiles: inputs.varFiles });
   const parsed = parsePlan(await runner.showJson(planPath), `show -json ${inputs.planFile}`);
   const context = readRunContext();
+  const planBytes = await readFile(planPath);
   const record = {
-    sha256: sha256(await readFile(planPath)),
+    sha256: sha256(planBytes),
     commit: context.pullRequest?.headSha ?? context.sha,
   };
-  const recordLine = formatPlanRecord(record);
-  const artifact = `terraform-plan-${`${inputs.workingDirectory}-${inputs.workspace}`.replace(/[^A-Za-z0-9_.-]+/g, '_')}`;
+  const artifact = artifactName(inputs);
 
-  const full = renderPlan(parsed, { title: title(inputs), maxChars: SUMMARY_LIMIT });
   const fullPath = join(dirname(planPath), `${basename(planPath)}.md`);
-  await writeFile(fullPath, full.markdown);
+  // The artifact holds the whole text, never cut; the summary is cut to its limit and points there.
+  await writeFile(fullPath, renderPlan(parsed, { title: title(inputs), maxChars: Infinity }).markdown);
+  const full = renderPlan(parsed, {
+    title: title(inputs),
+    ...SUMMARY_LIMIT,
+    fullTextHint: inputs.planEncryptionKey
+      ? `The full plan is \`${basename(fullPath)}\` in the artifact \`${artifact}\`.`
+      : 'The full plan is in the job log (`terraform show`); set plan-encryption-key to keep it as an artifact.',
+  });
   await core.summary.addRaw(full.markdown).write();
   setPlanOutputs(full, planPath);
-  await core.group('Upload the plan artifact', () =>
-    (deps.uploadArtifact ?? defaultUpload)(artifact, [planPath, fullPath], dirname(planPath)),
-  );
+  if (inputs.planEncryptionKey) {
+    // The plan file holds sensitive values in clear: only its encrypted form leaves the runner.
+    const encryptedPath = `${planPath}${ENCRYPTED_SUFFIX}`;
+    await writeFile(encryptedPath, await encryptPlan(planBytes, inputs.planEncryptionKey));
+    await core.group('Upload the plan artifact', () =>
+      (deps.uploadArtifact ?? defaultUpload)(artifact, [encryptedPath, fullPath], dirname(planPath)),
+    );
+  } else {
+    core.warning(
+      'plan-encryption-key is not set: the saved plan (which holds sensitive values in clear) is not uploaded, so it cannot be applied later. Give the plan and apply jobs the same secret as plan-encryption-key.',
+    );
+  }
 
   if (context.pullRequest && inputs.githubToken) {
-    const footer = `\n\n<sub>Plan SHA-256 \`${record.sha256.slice(0, 16)}…\` for ${record.commit.slice(0, 12)} · artifact \`${artifact}\`${context.runUrl ? ` · [run](${context.runUrl})` : ''}. Merging applies exactly this plan.</sub>\n${recordLine}`;
-    const comment = renderPlan(parsed, {
+    await postPlanComment((deps.octokit ?? createOctokit)(inputs.githubToken), {
+      repo: context.repo,
+      pullRequest: context.pullRequest.number,
+      key: key(inputs),
+      plan: parsed,
       title: title(inputs),
-      maxChars: GITHUB_COMMENT_LIMIT - footer.length - 200,
-      fullTextHint: `The full plan is in the job summary and in the artifact \`${artifact}\`.`,
+      record: formatPlanRecord(record),
+      footer: `Plan SHA-256 \`${record.sha256.slice(0, 16)}…\` for ${record.commit.slice(0, 12)} · artifact \`${artifact}\`${context.runUrl ? ` · [run](${context.runUrl})` : ''}. Merging applies exactly this plan.`,
+      fullTextHint: `The full plan is in the job summary and in the artifact \`${artifact}\` (\`${basename(fullPath)}\`).`,
     });
-    const octokit = (deps.octokit ?? createOctokit)(inputs.githubToken);
-    const sticky = await upsertStickyComment(
-      octokit,
-      context.repo,
-      context.pullRequest.number,
-      key(inputs),
-      `${comment.markdown}${footer}`,
-    );
-    core.info(`${sticky.created ? 'Created' : 'Updated'} the plan comment ${sticky.htmlUrl}`);
   }
   const guard = destroyGuard(parsed, inputs.allowDestroy);
   if (!guard.allowed) throw new Error(`Destroy guard: ${guard.message}`);
@@ -125,40 +172,61 @@ async function apply(inputs: TerraformInputs, cwd: string, deps: Dependencies): 
   const context = readRunContext();
   const octokit = (deps.octokit ?? createOctokit)(inputs.githubToken);
   const planPath = resolve(cwd, inputs.planFile);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(planPath);
-  } catch {
-    throw new Error(
-      `refusing to apply: the reviewed plan file ${planPath} is missing (download the plan artifact first)`,
+  if (!context.runId)
+    throw new Error('GITHUB_RUN_ID is not set: apply must run in a GitHub Actions workflow run');
+  const download = deps.downloadArtifact ?? defaultDownload(inputs.githubToken, context.repo);
+  let plain: Uint8Array;
+  let what: string;
+  if (context.eventName === 'workflow_dispatch') {
+    // An upgrade: plan and apply are jobs of this run, the approval is the environment's.
+    plain = await fetchRunPlan(
+      octokit,
+      {
+        repo: context.repo,
+        runId: context.runId,
+        artifactName: artifactName(inputs),
+        planFileName: basename(planPath),
+        encryptionKey: inputs.planEncryptionKey,
+      },
+      download,
     );
+    what = `the upgrade plan approved in run ${context.runId}`;
+  } else {
+    const pr = await pullRequestForCommit(octokit, context);
+    if (!pr)
+      throw new Error(
+        `refusing to apply: commit ${context.sha.slice(0, 12)} belongs to no pull request, so no plan was reviewed`,
+      );
+    plain = await fetchReviewedPlan(
+      octokit,
+      {
+        repo: context.repo,
+        pullRequest: pr,
+        key: key(inputs),
+        artifactName: artifactName(inputs),
+        planFileName: basename(planPath),
+        ownRunId: context.runId,
+        encryptionKey: inputs.planEncryptionKey,
+      },
+      download,
+    );
+    what = `the reviewed plan of #${pr.number}`;
   }
-  const pr = await pullRequestForCommit(octokit, context);
-  if (!pr)
-    throw new Error(
-      `refusing to apply: commit ${context.sha.slice(0, 12)} belongs to no pull request, so no plan was reviewed`,
-    );
-  const comment = await findStickyComment(octokit, context.repo, pr.number, key(inputs));
-  const check = checkPlanForApply(comment ? readPlanRecord(comment.body) : undefined, {
-    sha256: sha256(bytes),
-    commit: pr.headSha,
-  });
-  if (!check.ok) throw new Error(`refusing to apply the plan of pull request #${pr.number}: ${check.reason}`);
+  await writeFile(planPath, plain, { mode: 0o600 });
 
   const runner = await prepare(inputs, cwd, deps);
   const parsed = parsePlan(await runner.showJson(planPath), `show -json ${inputs.planFile}`);
   const guard = destroyGuard(parsed, inputs.allowDestroy);
   if (!guard.allowed) throw new Error(`Destroy guard: ${guard.message}`);
-  const result = renderPlan(parsed, { title: title(inputs), maxChars: SUMMARY_LIMIT });
+  const result = renderPlan(parsed, { title: title(inputs), ...SUMMARY_LIMIT });
   try {
     await runner.apply(planPath);
   } catch (e: unknown) {
-    if (e instanceof StalePlanError)
-      throw new Error(`refusing to apply the plan of pull request #${pr.number}: ${e.message}`);
+    if (e instanceof StalePlanError) throw new Error(`refusing to apply ${what}: ${e.message}`);
     throw e;
   }
   setPlanOutputs(result, planPath);
-  await core.summary.addRaw(`Applied the reviewed plan of #${pr.number}.\n\n${result.markdown}`).write();
+  await core.summary.addRaw(`Applied ${what}.\n\n${result.markdown}`).write();
 }
 
 async function drift(inputs: TerraformInputs, cwd: string, deps: Dependencies): Promise<void> {
@@ -174,7 +242,8 @@ async function drift(inputs: TerraformInputs, cwd: string, deps: Dependencies): 
   );
   const result = renderPlan(parsed, {
     title: `Drift: \`${inputs.workingDirectory}\` (workspace \`${inputs.workspace}\`)`,
-    maxChars: SUMMARY_LIMIT,
+    ...SUMMARY_LIMIT,
+    refreshOnly: true,
   });
   setPlanOutputs({ ...result, changes: report.drifted }, planPath);
   await core.summary.addRaw(result.markdown).write();
