@@ -1,24 +1,34 @@
 // Blast radius: how many failed requests a bad canary serves before each strategy rolls it back,
 // how fast a healthy one is promoted, and how often each strategy decides wrongly.
-// `npm run bench -- blast-radius [--rps 100] [--base-error 0.005] [--multiplier 5] [--runs 1000] [--seed 1] [--json]`
-import { mulberry32 } from '../src/analysis/random.js';
+// `npm run bench -- blast-radius [--rps 100] [--base-error 0.005] [--multiplier 5] [--runs 1000] [--seed 1]
+//   [--scrape-interval 15] [--burst 1] [--bad-from-weight 0] [--latency-multiplier 1] [--rollout FILE] [--targets] [--json]`
+import { readFileSync } from 'node:fs';
 import { loadRolloutText } from '../src/config/load-rollout.js';
-import { SimulatedMetrics } from '../src/metrics/simulated.js';
 import { runRollout } from '../src/rollout/engine.js';
-import { MemoryLock, MemoryRouter, MemoryWorkloads, VirtualClock } from '../src/rollout/simulation/memory.js';
+import { MemoryLock, MemoryRouter, MemoryWorkloads, VirtualClock } from '../src/simulation/memory.js';
+import { SimulatedMetrics } from '../src/simulation/metrics.js';
+import { mulberry32 } from '../src/simulation/random.js';
 
 export interface BlastRadiusOptions {
   rps: number;
   baseError: number;
-  /** Canary error rate = baseError * multiplier; 1 is a healthy canary. */
+  /** Canary error rate = baseError * multiplier where it is bad; 1 is a healthy canary. */
   multiplier: number;
   runs: number;
   seed: number;
+  /** Seconds between the simulated Prometheus's scrapes (default 15, Prometheus's example config). */
+  scrapeInterval: number;
+  /** Burstiness of errors (1 = independent; b > 1 fails in 5-s bursts at b times the rate). */
+  burst: number;
+  /** The canary is healthy below this weight and bad from it (0: bad at every weight). */
+  badFromWeight: number;
+  /** The bad canary's median latency over the primary's (1: no latency regression). */
+  latencyMultiplier: number;
   /** The glidepath rollout config to run; DEFAULT_ROLLOUT unless given (for exploring other settings). */
   rollout?: string;
 }
 
-type Outcome = 'promoted' | 'rolled-back' | 'undecided';
+type Outcome = 'promoted' | 'rolled-back' | 'refused' | 'undecided';
 
 interface RunResult {
   outcome: Outcome;
@@ -33,6 +43,8 @@ export interface StrategySummary {
   runs: number;
   promoted: number;
   rolledBack: number;
+  /** Runs that did not start: glidepath said up front that the traffic cannot decide. */
+  refused: number;
   undecided: number;
   excessMean: number;
   excessP95: number;
@@ -40,27 +52,30 @@ export interface StrategySummary {
   decideP95Seconds: number;
   /** Mean over promoted runs; undefined when none was promoted. */
   promoteMeanSeconds?: number;
-  /** Multiplier 1: share of runs rolled back. */
+  /** Healthy canary: share of runs rolled back. */
   falseRollbackRate?: number;
-  /** Multiplier > 1: share of runs promoted. */
+  /** Bad canary: share of runs promoted. */
   falsePromotionRate?: number;
 }
 
 export interface ScenarioResult {
   multiplier: number;
+  latencyMultiplier: number;
+  healthy: boolean;
   glidepath: StrategySummary;
-  flagger: StrategySummary;
+  flagger: StrategySummary[];
 }
 
 export interface BlastRadiusResult {
   options: BlastRadiusOptions;
   scenarios: ScenarioResult[];
-  /** glidepath's mean excess failures over Flagger's, in the scenario of the requested multiplier. */
-  excessRatio: number;
+  /** glidepath's mean excess failures over each Flagger strategy's, in the bad scenario. */
+  excessRatios: Record<string, number>;
 }
 
 const START = Date.UTC(2026, 0, 1);
-const TICK_MS = 1_000;
+/** Traffic before the rollout, so the primary has history (glidepath measures it up front). */
+const WARMUP_MS = 15 * 60_000;
 
 /**
  * What a new user writes: a service, a router and the demo preset, nothing
@@ -74,38 +89,55 @@ analysis:
 `;
 
 /**
- * The analysis Flagger's tutorials ship (fluxcd/flagger
- * docs/gitbook/tutorials/istio-progressive-delivery.md: interval 1m,
- * threshold 5, maxWeight 50, stepWeight 10, request-success-rate min 99 over
- * 1m; "the canary analysis will run for five minutes while validating the
- * HTTP metrics ... every minute"). The request-duration check is left out:
- * the simulated canary's latency equals the primary's, so it never fails.
+ * Flagger's canary analysis, in three settings: its code defaults (fluxcd/flagger
+ * pkg/apis/flagger/v1beta1/canary.go: GetAnalysisThreshold returns 1 when
+ * unset, GetAnalysisInterval 60 s), the tutorial's
+ * (docs/gitbook/tutorials/istio-progressive-delivery.md: interval 1m,
+ * threshold 5, maxWeight 50, stepWeight 10) and a tuned one (interval 15 s,
+ * threshold 2). stepWeight has no default in the code, so every setting uses
+ * the tutorial's 10 up to 50. Checks, as the tutorial's: request-success-rate
+ * at least 99 % and request-duration p99 at most 500 ms, both over 1m. The
+ * success rate is Flagger's built-in query shape, non-5xx over all requests.
+ * Argo Rollouts with an AnalysisTemplate of the same query behaves as the
+ * code-defaults row (interval 1m, failureLimit 0 rolls back on the first
+ * failed measurement), so it is not a separate strategy.
  */
-const FLAGGER = {
-  intervalMs: 60_000,
-  threshold: 5,
-  stepWeight: 10,
-  maxWeight: 50,
-  /** request-success-rate thresholdRange.min, in percent, over the metric interval of 1m. */
-  minSuccessRate: 99,
-  metricInterval: '1m',
-};
+export interface FlaggerStrategy {
+  name: string;
+  intervalMs: number;
+  threshold: number;
+  stepWeight: number;
+  maxWeight: number;
+}
 
-const SUCCESS_RATE = `sum(rate(http_requests_total{app="demo",track="canary",code!~"5.."}[${FLAGGER.metricInterval}])) / sum(rate(http_requests_total{app="demo",track="canary"}[${FLAGGER.metricInterval}])) * 100`;
+export const FLAGGER_STRATEGIES: FlaggerStrategy[] = [
+  { name: 'Flagger code defaults', intervalMs: 60_000, threshold: 1, stepWeight: 10, maxWeight: 50 },
+  { name: 'Flagger tutorial', intervalMs: 60_000, threshold: 5, stepWeight: 10, maxWeight: 50 },
+  { name: 'Flagger tuned', intervalMs: 15_000, threshold: 2, stepWeight: 10, maxWeight: 50 },
+];
+const FLAGGER_MIN_SUCCESS_RATE = 99;
+const FLAGGER_MAX_P99_MS = 500;
+const SUCCESS_RATE =
+  'sum(rate(http_requests_total{app="demo",track="canary",code!~"5.."}[1m])) / sum(rate(http_requests_total{app="demo",track="canary"}[1m])) * 100';
+const P99_MS =
+  'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{app="demo",track="canary"}[1m]))) * 1000';
 
-function traffic(options: BlastRadiusOptions, multiplier: number, seed: number) {
-  const clock = new VirtualClock(START);
+function traffic(options: BlastRadiusOptions, multiplier: number, latency: number, seed: number) {
+  const clock = new VirtualClock(START - WARMUP_MS);
   let canaryWeight = 0;
+  const bad = Math.min(1, options.baseError * multiplier);
   const metrics = new SimulatedMetrics({
     rps: options.rps,
     errorProbability: {
       primary: options.baseError,
-      canary: Math.min(1, options.baseError * multiplier),
+      canary: (weight) => (weight >= options.badFromWeight ? bad : options.baseError),
     },
     seed,
     canaryWeight: () => canaryWeight,
     now: () => clock.now(),
-    tickMs: TICK_MS,
+    scrapeIntervalMs: options.scrapeInterval * 1000,
+    burst: options.burst,
+    medianLatencySeconds: { primary: 0.02, canary: 0.02 * latency },
   });
   const excess = () => {
     metrics.advance();
@@ -119,17 +151,31 @@ function traffic(options: BlastRadiusOptions, multiplier: number, seed: number) 
     setCanaryWeight: (w: number) => {
       canaryWeight = w;
     },
+    warmUp: async () => {
+      await clock.sleep(WARMUP_MS);
+      metrics.advance();
+    },
   };
+}
+
+export function glidepathRollout(options: BlastRadiusOptions): string {
+  if (options.rollout) return options.rollout;
+  // A team states its Prometheus's scrape interval when it is not the 15 s default.
+  return options.scrapeInterval === 15
+    ? DEFAULT_ROLLOUT
+    : `${DEFAULT_ROLLOUT}  scrapeInterval: ${options.scrapeInterval}s\n`;
 }
 
 /** One rollout through the real engine with the default config. */
 async function runGlidepath(
   options: BlastRadiusOptions,
   multiplier: number,
+  latency: number,
   seed: number,
 ): Promise<RunResult> {
-  const spec = loadRolloutText(options.rollout ?? DEFAULT_ROLLOUT, 'rollout.yml');
-  const sim = traffic(options, multiplier, seed);
+  const spec = loadRolloutText(glidepathRollout(options), 'rollout.yml');
+  const sim = traffic(options, multiplier, latency, seed);
+  await sim.warmUp();
   const router = new MemoryRouter();
   const setWeights = router.setWeights.bind(router);
   router.setWeights = async (weights) => {
@@ -149,7 +195,9 @@ async function runGlidepath(
       ? 'promoted'
       : report.outcome === 'rolled-back'
         ? 'rolled-back'
-        : 'undecided';
+        : report.steps.length === 0
+          ? 'refused'
+          : 'undecided';
   const decided = Date.parse(report.endedAt ?? report.startedAt);
   return { outcome, decideSeconds: (decided - START) / 1000, excess: sim.excess() };
 }
@@ -162,10 +210,11 @@ async function runGlidepath(
  *    next pass, one interval later.
  * 2. On the first pass (weight 0, no iterations) no analysis runs; the
  *    weight goes straight to stepWeight.
- * 3. Otherwise request-success-rate is queried over its metric interval
- *    (1m). No value ("no values found ... probably not receiving traffic")
- *    or a rate below the minimum fails the check: failedChecks + 1 and the
- *    weight stays. Failed checks are never reset during an analysis.
+ * 3. Otherwise each metric is queried over its interval (1m). No value
+ *    ("no values found ... probably not receiving traffic", which is what a
+ *    series with fewer than two scrapes in the range gives) or a value out of
+ *    range fails the check: failedChecks + 1 and the weight stays. Failed
+ *    checks are never reset during an analysis.
  * 4. A passing check raises the weight by stepWeight while it is below
  *    maxWeight; at maxWeight a pass promotes (copies the canary spec to the
  *    primary). Promotion is counted here, at that decision; Flagger then
@@ -173,28 +222,37 @@ async function runGlidepath(
  * Time starts at the pass that first sends traffic to the canary, as for
  * glidepath; the pass that merely detects the new revision is not counted.
  */
-async function runFlagger(options: BlastRadiusOptions, multiplier: number, seed: number): Promise<RunResult> {
-  const sim = traffic(options, multiplier, seed);
-  let weight = FLAGGER.stepWeight;
+async function runFlagger(
+  options: BlastRadiusOptions,
+  strategy: FlaggerStrategy,
+  multiplier: number,
+  latency: number,
+  seed: number,
+): Promise<RunResult> {
+  const sim = traffic(options, multiplier, latency, seed);
+  await sim.warmUp();
+  let weight = strategy.stepWeight;
   sim.setCanaryWeight(weight);
   let failedChecks = 0;
+  const ok = (value: number | undefined, pass: (v: number) => boolean) =>
+    value !== undefined && !Number.isNaN(value) && pass(value);
   // Bounded: with failed checks never reset, every analysis ends within maxWeight/stepWeight + threshold passes.
-  for (let pass = 1; pass <= 100; pass++) {
-    await sim.clock.sleep(FLAGGER.intervalMs);
+  for (let pass = 1; pass <= 200; pass++) {
+    await sim.clock.sleep(strategy.intervalMs);
     const decideSeconds = (sim.clock.now() - START) / 1000;
-    if (failedChecks >= FLAGGER.threshold) {
+    if (failedChecks >= strategy.threshold) {
       const excess = sim.excess();
       sim.setCanaryWeight(0);
       return { outcome: 'rolled-back', decideSeconds, excess };
     }
-    const samples = await sim.metrics.query(SUCCESS_RATE);
-    const value = samples[0]?.value;
-    if (value === undefined || Number.isNaN(value) || value < FLAGGER.minSuccessRate) {
+    const success = (await sim.metrics.query(SUCCESS_RATE))[0]?.value;
+    const p99 = (await sim.metrics.query(P99_MS))[0]?.value;
+    if (!ok(success, (v) => v >= FLAGGER_MIN_SUCCESS_RATE) || !ok(p99, (v) => v <= FLAGGER_MAX_P99_MS)) {
       failedChecks++;
       continue;
     }
-    if (weight < FLAGGER.maxWeight) {
-      weight = Math.min(100, weight + FLAGGER.stepWeight);
+    if (weight < strategy.maxWeight) {
+      weight = Math.min(100, weight + strategy.stepWeight);
       sim.setCanaryWeight(weight);
       continue;
     }
@@ -212,7 +270,7 @@ function percentile(values: number[], p: number): number {
 const mean = (values: number[]) =>
   values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 
-function summarize(strategy: string, multiplier: number, results: RunResult[]): StrategySummary {
+function summarize(strategy: string, healthy: boolean, results: RunResult[]): StrategySummary {
   const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
   const promotedTimes = results.filter((r) => r.outcome === 'promoted').map((r) => r.decideSeconds);
   const excess = results.map((r) => r.excess);
@@ -222,6 +280,7 @@ function summarize(strategy: string, multiplier: number, results: RunResult[]): 
     runs: results.length,
     promoted: count('promoted'),
     rolledBack: count('rolled-back'),
+    refused: count('refused'),
     undecided: count('undecided'),
     excessMean: mean(excess),
     excessP95: percentile(excess, 0.95),
@@ -229,62 +288,108 @@ function summarize(strategy: string, multiplier: number, results: RunResult[]): 
     decideP95Seconds: percentile(decide, 0.95),
   };
   if (promotedTimes.length > 0) summary.promoteMeanSeconds = mean(promotedTimes);
-  if (multiplier === 1) summary.falseRollbackRate = summary.rolledBack / results.length;
+  if (healthy) summary.falseRollbackRate = summary.rolledBack / results.length;
   else summary.falsePromotionRate = summary.promoted / results.length;
   return summary;
 }
 
-/** Seeds for the runs: the same list for both strategies, so run i of each sees the same random stream. */
+/** Seeds for the runs: the same list for every strategy, so run i of each sees the same random stream. */
 function runSeeds(seed: number, runs: number): number[] {
   const rng = mulberry32(seed);
   return Array.from({ length: runs }, () => Math.floor(rng.next() * 2 ** 32));
 }
 
 export async function runBlastRadius(options: BlastRadiusOptions): Promise<BlastRadiusResult> {
-  const multipliers = options.multiplier === 1 ? [1] : [options.multiplier, 1];
+  const bad = options.multiplier > 1 || options.latencyMultiplier > 1;
+  const variants = bad
+    ? [
+        { multiplier: options.multiplier, latency: options.latencyMultiplier, healthy: false },
+        { multiplier: 1, latency: 1, healthy: true },
+      ]
+    : [{ multiplier: 1, latency: 1, healthy: true }];
   const seeds = runSeeds(options.seed, options.runs);
   const scenarios: ScenarioResult[] = [];
-  for (const multiplier of multipliers) {
+  for (const variant of variants) {
     const glidepath: RunResult[] = [];
-    const flagger: RunResult[] = [];
+    const flagger: RunResult[][] = FLAGGER_STRATEGIES.map(() => []);
     for (const seed of seeds) {
-      glidepath.push(await runGlidepath(options, multiplier, seed));
-      flagger.push(await runFlagger(options, multiplier, seed));
+      glidepath.push(await runGlidepath(options, variant.multiplier, variant.latency, seed));
+      for (const [i, strategy] of FLAGGER_STRATEGIES.entries())
+        (flagger[i] as RunResult[]).push(
+          await runFlagger(options, strategy, variant.multiplier, variant.latency, seed),
+        );
     }
     scenarios.push({
-      multiplier,
-      glidepath: summarize('glidepath defaults', multiplier, glidepath),
-      flagger: summarize('Flagger defaults', multiplier, flagger),
+      multiplier: variant.multiplier,
+      latencyMultiplier: variant.latency,
+      healthy: variant.healthy,
+      glidepath: summarize(
+        options.rollout ? 'glidepath (given config)' : 'glidepath defaults',
+        variant.healthy,
+        glidepath,
+      ),
+      flagger: FLAGGER_STRATEGIES.map((strategy, i) =>
+        summarize(strategy.name, variant.healthy, flagger[i] as RunResult[]),
+      ),
     });
   }
   const first = scenarios[0] as ScenarioResult;
-  return { options, scenarios, excessRatio: first.glidepath.excessMean / first.flagger.excessMean };
+  const excessRatios = Object.fromEntries(
+    first.flagger.map((f) => [f.strategy, first.glidepath.excessMean / f.excessMean]),
+  );
+  return { options, scenarios, excessRatios };
 }
 
-export function parseBlastRadiusArgs(args: string[]): BlastRadiusOptions & { json: boolean } {
-  const options = { rps: 100, baseError: 0.005, multiplier: 5, runs: 1000, seed: 1, json: false };
-  const numeric: Record<string, keyof typeof options> = {
+export type BlastRadiusArgs = BlastRadiusOptions & { json: boolean; targets: boolean };
+
+export function parseBlastRadiusArgs(args: string[]): BlastRadiusArgs {
+  const options: BlastRadiusArgs = {
+    rps: 100,
+    baseError: 0.005,
+    multiplier: 5,
+    runs: 1000,
+    seed: 1,
+    scrapeInterval: 15,
+    burst: 1,
+    badFromWeight: 0,
+    latencyMultiplier: 1,
+    json: false,
+    targets: false,
+  };
+  const numeric: Record<string, keyof BlastRadiusOptions> = {
     '--rps': 'rps',
     '--base-error': 'baseError',
     '--multiplier': 'multiplier',
     '--runs': 'runs',
     '--seed': 'seed',
+    '--scrape-interval': 'scrapeInterval',
+    '--burst': 'burst',
+    '--bad-from-weight': 'badFromWeight',
+    '--latency-multiplier': 'latencyMultiplier',
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const [flag, inline] = arg.includes('=') ? (arg.split('=', 2) as [string, string]) : [arg, undefined];
-    if (flag === '--json') {
-      options.json = true;
+    if (flag === '--json' || flag === '--targets') {
+      options[flag === '--json' ? 'json' : 'targets'] = true;
+      continue;
+    }
+    if (flag === '--rollout') {
+      const file = inline ?? args[++i];
+      if (!file) throw new Error('--rollout needs the path of a rollout config');
+      options.rollout = readFileSync(file, 'utf8');
       continue;
     }
     const field = numeric[flag];
     if (!field)
-      throw new Error(`unknown flag "${flag}"; expected ${Object.keys(numeric).join(', ')} or --json`);
+      throw new Error(
+        `unknown flag "${flag}"; expected ${Object.keys(numeric).join(', ')}, --rollout FILE, --targets or --json`,
+      );
     const text = inline ?? args[++i];
     const value = Number(text);
     if (text === undefined || !Number.isFinite(value))
       throw new Error(`${flag} needs a number (found ${text === undefined ? 'nothing' : `"${text}"`})`);
-    (options as Record<string, number | boolean>)[field] = value;
+    (options as unknown as Record<string, number>)[field] = value;
   }
   if (!(options.rps > 0)) throw new Error(`--rps must be above 0 (found ${options.rps})`);
   if (!(options.baseError > 0 && options.baseError < 1))
@@ -295,6 +400,13 @@ export function parseBlastRadiusArgs(args: string[]): BlastRadiusOptions & { jso
     );
   if (!(Number.isInteger(options.runs) && options.runs >= 1))
     throw new Error(`--runs must be a whole number of at least 1 (found ${options.runs})`);
+  if (!(options.scrapeInterval >= 1))
+    throw new Error(`--scrape-interval must be at least 1 second (found ${options.scrapeInterval})`);
+  if (!(options.burst >= 1)) throw new Error(`--burst must be at least 1 (found ${options.burst})`);
+  if (!(options.badFromWeight >= 0 && options.badFromWeight <= 100))
+    throw new Error(`--bad-from-weight must be a percentage (found ${options.badFromWeight})`);
+  if (!(options.latencyMultiplier >= 1))
+    throw new Error(`--latency-multiplier must be at least 1 (found ${options.latencyMultiplier})`);
   return options;
 }
 
@@ -304,17 +416,20 @@ const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toF
 
 function table(scenario: ScenarioResult): string {
   const rows: Array<[string, (s: StrategySummary) => string]> = [
-    ['rolled back / promoted / undecided', (s) => `${s.rolledBack} / ${s.promoted} / ${s.undecided}`],
+    [
+      'rolled back / promoted / refused / undecided',
+      (s) => `${s.rolledBack} / ${s.promoted} / ${s.refused} / ${s.undecided}`,
+    ],
     ['excess failed requests, mean', (s) => fmt(s.excessMean)],
     ['excess failed requests, p95', (s) => fmt(s.excessP95)],
     ['time to decide, mean (s)', (s) => fmt(s.decideMeanSeconds, 0)],
     ['time to decide, p95 (s)', (s) => fmt(s.decideP95Seconds, 0)],
     ['time to promote, mean (s)', (s) => fmt(s.promoteMeanSeconds, 0)],
-    scenario.multiplier === 1
+    scenario.healthy
       ? ['false rollbacks', (s) => pct(s.falseRollbackRate)]
       : ['false promotions', (s) => pct(s.falsePromotionRate)],
   ];
-  const strategies = [scenario.glidepath, scenario.flagger];
+  const strategies = [scenario.glidepath, ...scenario.flagger];
   const widths = [
     Math.max(...rows.map(([label]) => label.length)),
     ...strategies.map((s) => Math.max(s.strategy.length, ...rows.map(([, cell]) => cell(s).length))),
@@ -329,28 +444,122 @@ function table(scenario: ScenarioResult): string {
   ].join('\n');
 }
 
+function describe(options: BlastRadiusOptions): string {
+  return [
+    `${options.rps} rps`,
+    `base error ${(options.baseError * 100).toPrecision(2)} %`,
+    `scrape every ${options.scrapeInterval} s`,
+    options.burst > 1 ? `errors in bursts (x${options.burst})` : 'independent errors',
+    options.badFromWeight > 0 ? `canary bad from ${options.badFromWeight} %` : 'canary bad at every weight',
+    `seed ${options.seed}`,
+  ].join(', ');
+}
+
+function print(options: BlastRadiusOptions, result: BlastRadiusResult, seconds: number): void {
+  console.log(
+    `${options.runs} simulated rollouts per strategy and scenario: ${describe(options)} (${seconds.toFixed(1)} s)`,
+  );
+  for (const scenario of result.scenarios) {
+    const label = scenario.healthy
+      ? 'healthy canary'
+      : [
+          scenario.multiplier > 1
+            ? `bad canary: error rate ${(Math.min(1, options.baseError * scenario.multiplier) * 100).toPrecision(3)} % (x${scenario.multiplier})`
+            : 'bad canary: errors as the primary',
+          scenario.latencyMultiplier > 1 ? `median latency x${scenario.latencyMultiplier}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+    console.log(`\n${label}`);
+    console.log(table(scenario));
+  }
+  console.log('');
+  for (const [strategy, ratio] of Object.entries(result.excessRatios))
+    console.log(`glidepath / ${strategy} mean excess failures: ${ratio.toFixed(3)}`);
+}
+
+/** The issue's targets, all with a 15 s scrape; each line says the figure reached and whether it holds. */
+export interface TargetCheck {
+  name: string;
+  figure: string;
+  met: boolean;
+}
+
+export async function runTargets(base: BlastRadiusOptions): Promise<TargetCheck[]> {
+  const common = { ...base, scrapeInterval: 15, burst: 1, latencyMultiplier: 1 };
+  const main = await runBlastRadius({
+    ...common,
+    rps: 100,
+    baseError: 0.005,
+    multiplier: 5,
+    badFromWeight: 0,
+  });
+  const [bad, healthy] = main.scenarios as [ScenarioResult, ScenarioResult];
+  const tuned = main.excessRatios['Flagger tuned'] as number;
+  const late = await runBlastRadius({
+    ...common,
+    rps: 100,
+    baseError: 0.005,
+    multiplier: 5,
+    badFromWeight: 50,
+  });
+  const low = await runBlastRadius({ ...common, rps: 2, baseError: 0.01, multiplier: 3, badFromWeight: 0 });
+  const [lateBad] = late.scenarios as [ScenarioResult];
+  const [lowBad, lowHealthy] = low.scenarios as [ScenarioResult, ScenarioResult];
+  const lowRefused =
+    lowBad.glidepath.refused === lowBad.glidepath.runs &&
+    lowHealthy.glidepath.refused === lowHealthy.glidepath.runs;
+  return [
+    {
+      name: '100 rps, 0.5 %, x5: excess failures at most 1/4 of tuned Flagger',
+      figure: `${bad.glidepath.excessMean.toFixed(1)} vs ${(bad.flagger[2] as StrategySummary).excessMean.toFixed(1)} (ratio ${tuned.toFixed(3)})`,
+      met: tuned <= 0.25,
+    },
+    {
+      name: '100 rps, 0.5 %, x5: false promotions at most 1 %',
+      figure: pct(bad.glidepath.falsePromotionRate),
+      met: (bad.glidepath.falsePromotionRate ?? 1) <= 0.01,
+    },
+    {
+      name: '100 rps, 0.5 %, healthy: false rollbacks at most 1 %',
+      figure: pct(healthy.glidepath.falseRollbackRate),
+      met: (healthy.glidepath.falseRollbackRate ?? 1) <= 0.01,
+    },
+    {
+      name: 'bad only from 50 %: false promotions at most 1 %',
+      figure: pct(lateBad.glidepath.falsePromotionRate),
+      met: (lateBad.glidepath.falsePromotionRate ?? 1) <= 0.01,
+    },
+    {
+      name: '2 rps, 1 %, x3: false promotions at most 5 %, or refused up front',
+      figure: lowRefused
+        ? `refused up front in every run (${lowBad.glidepath.refused + lowHealthy.glidepath.refused} of ${lowBad.glidepath.runs + lowHealthy.glidepath.runs})`
+        : `${pct(lowBad.glidepath.falsePromotionRate)} promoted, ${lowBad.glidepath.refused} refused`,
+      met: lowRefused || (lowBad.glidepath.falsePromotionRate ?? 1) <= 0.05,
+    },
+  ];
+}
+
 export async function benchBlastRadius(args: string[]): Promise<void> {
-  const { json, ...options } = parseBlastRadiusArgs(args);
+  const { json, targets, ...options } = parseBlastRadiusArgs(args);
   const started = performance.now();
+  if (targets) {
+    const checks = await runTargets(options);
+    if (json) {
+      console.log(JSON.stringify(checks, null, 2));
+      return;
+    }
+    console.log(
+      `Targets of issue 12, ${options.runs} runs per strategy and scenario, 15 s scrape, seed ${options.seed} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
+    for (const check of checks)
+      console.log(`${check.met ? 'met    ' : 'NOT MET'}  ${check.name}: ${check.figure}`);
+    return;
+  }
   const result = await runBlastRadius(options);
   if (json) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  console.log(
-    `${options.runs} simulated rollouts per strategy and scenario: ${options.rps} rps, base error ${(options.baseError * 100).toPrecision(2)} %, seed ${options.seed} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-  );
-  for (const scenario of result.scenarios) {
-    const label =
-      scenario.multiplier === 1
-        ? 'healthy canary (multiplier 1)'
-        : `bad canary (multiplier ${scenario.multiplier})`;
-    console.log(
-      `\n${label}, canary error rate ${(Math.min(1, options.baseError * scenario.multiplier) * 100).toPrecision(3)} %`,
-    );
-    console.log(table(scenario));
-  }
-  console.log(
-    `\nglidepath / Flagger mean excess failures (multiplier ${options.multiplier}): ${result.excessRatio.toFixed(3)}`,
-  );
+  print(options, result, (performance.now() - started) / 1000);
 }

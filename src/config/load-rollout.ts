@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { burnRateDefinition, planBurnRate } from '../analysis/burn-rate-check.js';
 import { preset } from '../analysis/presets.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { type ConfigProblem, ConfigurationError } from './errors.js';
 import type { NoDataPolicy } from './gate.js';
 import type { BurnRateDefinition, SourceLocation } from './gate-definition.js';
@@ -47,6 +47,7 @@ export interface HookSpec {
   timeoutMs: number;
   gating: boolean;
   headers: Record<string, string>;
+  metadata?: Record<string, string>;
 }
 
 /** A rollout config with every default resolved and every query checked: what the engine runs. */
@@ -61,12 +62,19 @@ export interface RolloutSpec {
   readyTimeoutMs: number;
   leaseDurationMs: number;
   noDataDeadlineMs: number;
+  /** An undecided step extends up to this long, then rolls back. */
+  maxStepMs: number;
+  /** The metrics backend's scrape interval: no step ends before two scrapes at its weight. */
+  scrapeIntervalMs: number;
+  /** What to do when the measured traffic is below what the schedule needs. */
+  lowTraffic: 'refuse' | 'warn';
   source?: SourceConfig;
   window: string;
   vars: Record<string, string>;
   checks: RolloutCheck[];
   counts?: CountsConfig;
-  sequential?: SequentialConfig & { minSoakMs: number };
+  /** stepAlpha: each step's share of alpha (alpha / steps), so alpha holds for the whole rollout. */
+  sequential?: SequentialConfig & { minSoakMs: number; stepAlpha: number };
   hooks: Partial<Record<HookPhase, HookSpec>>;
 }
 
@@ -99,8 +107,23 @@ export function loadRolloutText(
   const config = parsed.data;
   const analysis = config.analysis ?? { checks: [] };
   const intervalMs = parseDuration(config.interval) as number;
-  const window = analysis.window ?? config.interval;
   const presetAnalysis = analysis.preset ? preset(analysis.preset) : undefined;
+  const checkIntervalMs = config.checkInterval
+    ? (parseDuration(config.checkInterval) as number)
+    : // Every 10 s by default: each tick is a chance for the sequential test to
+      // stop a bad canary, and a tick costs a few queries.
+      Math.max(1_000, Math.min(10_000, intervalMs / 4));
+  const scrapeIntervalMs = analysis.scrapeInterval
+    ? (parseDuration(analysis.scrapeInterval) as number)
+    : // The scrape source reads /metrics at each check; Prometheus's example config scrapes every 15 s.
+      analysis.source?.provider === 'scrape'
+      ? checkIntervalMs
+      : 15_000;
+  // rate() needs two samples in its range; four scrape intervals is the usual floor (a missed
+  // scrape still leaves enough), so a short interval does not make every check "no data".
+  const window =
+    analysis.window ??
+    (intervalMs >= 4 * scrapeIntervalMs ? config.interval : formatDuration(4 * scrapeIntervalMs));
 
   const checks: RolloutCheck[] = [
     ...(presetAnalysis?.checks ?? []).map((check) => ({
@@ -141,11 +164,7 @@ export function loadRolloutText(
     namespace: config.namespace ?? defaults.namespace ?? 'default',
     steps: config.steps,
     intervalMs,
-    // Every 10 s by default: each tick is a chance for the sequential test to
-    // stop a bad canary, and a tick costs a few queries.
-    checkIntervalMs: config.checkInterval
-      ? (parseDuration(config.checkInterval) as number)
-      : Math.max(1_000, Math.min(10_000, intervalMs / 4)),
+    checkIntervalMs,
     readyTimeoutMs: parseDuration(config.readyTimeout) as number,
     // Renewal runs on its own timer, so the duration only bounds how long a lost runner's split
     // lasts: short for short intervals, never so short that one slow API call loses it.
@@ -154,7 +173,10 @@ export function loadRolloutText(
       : Math.min(300_000, Math.max(60_000, intervalMs)),
     noDataDeadlineMs: config.noDataDeadline
       ? (parseDuration(config.noDataDeadline) as number)
-      : intervalMs * 2,
+      : Math.max(intervalMs * 2, 4 * scrapeIntervalMs),
+    maxStepMs: config.maxStepDuration ? (parseDuration(config.maxStepDuration) as number) : intervalMs * 3,
+    scrapeIntervalMs,
+    lowTraffic: analysis.lowTraffic ?? 'refuse',
     source: analysis.source,
     window,
     vars: config.vars ?? {},
@@ -163,10 +185,15 @@ export function loadRolloutText(
     sequential: sequentialConfig
       ? {
           ...sequentialConfig,
-          minSoakMs: sequentialConfig.minSoak
-            ? (parseDuration(sequentialConfig.minSoak) as number)
-            : // Two checks at each weight before the sequential test may advance it.
-              Math.min(intervalMs, 20_000),
+          stepAlpha: sequentialConfig.alpha / config.steps.length,
+          // A step is judged on its own weight's data, and a counter moves only at a scrape: two
+          // scrapes after the weight change give one whole increase at the new weight.
+          minSoakMs: Math.max(
+            2 * scrapeIntervalMs,
+            sequentialConfig.minSoak
+              ? (parseDuration(sequentialConfig.minSoak) as number)
+              : Math.min(intervalMs, 20_000),
+          ),
         }
       : undefined,
     hooks: Object.fromEntries(
@@ -188,6 +215,7 @@ function normalizeHook(hook: HookConfig, phase: HookPhase): HookSpec {
     // A rollback hook only informs: nothing can stop a rollback.
     gating: phase === 'rollback' ? false : 'gating' in object ? (object.gating ?? true) : true,
     headers: ('headers' in object ? object.headers : undefined) ?? {},
+    ...('metadata' in object && object.metadata ? { metadata: object.metadata } : {}),
   };
 }
 

@@ -98,10 +98,16 @@ const hook = z.union([
     /** A gating hook's non-2xx answer fails the step; a notifying one is only logged. */
     gating: z.boolean().optional(),
     headers: z.record(z.string(), z.string()).optional(),
+    /**
+     * Sent as the body's `metadata`, beside `name` (the service) and `namespace`: the payload of
+     * Flagger's webhooks, so Flagger's load tester (`metadata.type: cmd`, `metadata.cmd: hey ...`) or
+     * grafana/flagger-k6-webhook can generate traffic for a low-traffic canary at each step.
+     */
+    metadata: z.record(z.string(), z.string()).optional(),
   }),
 ]);
 
-/** Cumulative counts of a track: `{{track}}`, `{{since}}` (time since the canary started) and `{{window}}` are filled in. */
+/** Counts of a track: `{{track}}`, `{{since}}` (time since the step's weights were confirmed) and `{{window}}` are filled in. */
 export const countsSchema = z.strictObject({
   errors: z.string().trim().min(1, 'must be a PromQL query counting failed requests'),
   requests: z.string().trim().min(1, 'must be a PromQL query counting all requests'),
@@ -109,16 +115,18 @@ export const countsSchema = z.strictObject({
 
 /**
  * Defaults of the sequential test, chosen with `npm run bench -- blast-radius`
- * (100 rps, 0.5 % base errors): alpha (rolling back a healthy canary) is the
- * costly mistake, so it is the small one; beta only lets a step advance
- * early, and the test keeps running on the cumulative counts of later steps,
- * so a canary wrongly accepted at one step is still rolled back at the next.
- * A multiplier of 4 is sized for the regressions a canary exists to catch (an
- * error rate several times the primary's) and decides them in a few hundred
- * canary requests; a canary only 2x worse needs the slower, stricter test
- * (`multiplier: 2`), at about three times the time to promote.
+ * (100 rps, 0.5 % base errors, a Prometheus scraping every 15 s). alpha is the
+ * chance of rolling back a healthy canary over the whole rollout: each step
+ * runs its own test at alpha / steps (Bonferroni), so more steps do not mean
+ * more false rollbacks. beta is the chance that one step accepts a canary as
+ * bad as the multiplier; each step judges only the counts since its weights
+ * were confirmed, so a canary that goes bad only at a higher weight meets a
+ * fresh test there, and beta bounds its promotion. A multiplier of 4 is sized
+ * for the regressions a canary exists to catch (an error rate several times
+ * the primary's) and decides them in a few hundred canary requests; a canary
+ * only 2x worse needs the slower, stricter test (`multiplier: 2`).
  */
-export const SEQUENTIAL_DEFAULTS = { alpha: 0.005, beta: 0.05, multiplier: 4 } as const;
+export const SEQUENTIAL_DEFAULTS = { alpha: 0.005, beta: 0.01, multiplier: 4 } as const;
 
 export const sequentialSchema = z.strictObject({
   alpha: z.number().gt(0).lt(0.5).default(SEQUENTIAL_DEFAULTS.alpha),
@@ -127,7 +135,7 @@ export const sequentialSchema = z.strictObject({
   p0: z.number().gt(0).lt(1).optional(),
   /** H1: error rate >= p0 * multiplier. */
   multiplier: z.number().gt(1).default(SEQUENTIAL_DEFAULTS.multiplier),
-  /** Never advance a step earlier than this. */
+  /** Never advance a step earlier than this (at least two scrape intervals in any case). */
   minSoak: durationText.optional(),
 });
 
@@ -172,13 +180,30 @@ export const rolloutSchema = z
     canaryReplicas: z.union([z.literal('weight'), z.int().min(1)]).optional(),
     /** After traffic moves back to the primary, wait this long before scaling the canary down, so every proxy has the new route. */
     scaleDownDelay: durationText.optional(),
+    /**
+     * A step whose sequential test is still undecided at `interval` extends, up to this long in all
+     * (default 3 intervals), then rolls back saying how many requests it saw and how many the test needed.
+     */
+    maxStepDuration: durationText.optional(),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
     analysis: z
       .strictObject({
         source: sourceSchema.optional(),
         window: durationText.optional(),
+        /**
+         * How often the metrics backend scrapes the service (Prometheus's scrape_interval; 15 s in its
+         * example config). No step ends before two scrapes at its weight; default 15s, the check
+         * interval for the scrape source.
+         */
+        scrapeInterval: durationText.optional(),
+        /**
+         * Before the first write, the primary's traffic over the last maxStepDuration is measured
+         * against what the schedule needs (the sequential test's mean sample at the lowest weight):
+         * `refuse` (default) does not start a rollout that cannot decide, `warn` starts it anyway.
+         */
+        lowTraffic: z.enum(['refuse', 'warn']).optional(),
         /** Built-in queries for a mesh's own metrics, so a team can start without writing PromQL. */
-        preset: z.enum(['istio', 'linkerd', 'demo']).optional(),
+        preset: z.enum(['istio', 'istio-ambient', 'linkerd', 'demo']).optional(),
         checks: z.array(rolloutCheckSchema).default([]),
         counts: countsSchema.optional(),
         /** The sequential test on `counts`; on by default whenever counts exist, `false` turns it off. */

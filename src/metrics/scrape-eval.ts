@@ -14,6 +14,11 @@ export interface SnapshotHistory {
   latest: Snapshot;
   /** The oldest snapshot no older than `rangeMs` before the latest (as a range selector would). */
   startOf(rangeMs: number): Snapshot | undefined;
+  /**
+   * When given, rate/increase see every scrape in the range and extrapolate as Prometheus does
+   * (a server's stored history); without it they take two points (the scrape source).
+   */
+  range?: { at: number; within(rangeMs: number): Snapshot[] };
 }
 
 type Value =
@@ -133,6 +138,20 @@ function evalFunction(node: SyntaxNode, query: string, history: SnapshotHistory)
     const range = evalNode(args[0] as SyntaxNode, query, history);
     if (range.kind !== 'range')
       throw new QueryRejectedError(`${name}() needs a range selector such as metric[5m]`);
+    if (history.range && name !== 'irate') {
+      return {
+        kind: 'vector',
+        samples: extrapolatedRate(
+          history.range.within(range.rangeMs).map((s) => ({
+            time: s.time,
+            samples: select(range.node, query, s.samples),
+          })),
+          history.range.at,
+          range.rangeMs,
+          name === 'rate',
+        ),
+      };
+    }
     const start = history.startOf(range.rangeMs);
     if (!start || start.time >= history.latest.time) return { kind: 'vector', samples: [] };
     const before = new Map(select(range.node, query, start.samples).map((s) => [key(s.labels), s.value]));
@@ -164,6 +183,53 @@ function evalFunction(node: SyntaxNode, query: string, history: SnapshotHistory)
     return { kind: 'vector', samples: [{ labels: {}, value: value.value }] };
   }
   throw new QueryRejectedError(`${SUPPORTED} (found ${name}())`);
+}
+
+/**
+ * rate()/increase() as Prometheus 2.x computes them (prometheus/prometheus promql/functions.go,
+ * extrapolatedRate): a series needs two samples in the range; the increase between the first and
+ * last sample (counter resets added back) is extrapolated towards each end of the range by the
+ * distance to it when that is under 1.1 average sample intervals, else by half an interval, and
+ * never below the counter's extrapolated zero. So a series born inside the range (every canary
+ * error series) loses the increments before its first sample, and counts are fractional.
+ */
+function extrapolatedRate(snapshots: Snapshot[], at: number, rangeMs: number, isRate: boolean): Sample[] {
+  const series = new Map<string, { labels: Record<string, string>; points: Array<[number, number]> }>();
+  for (const snapshot of snapshots) {
+    for (const sample of snapshot.samples) {
+      const k = key(sample.labels);
+      const entry = series.get(k) ?? { labels: withoutName(sample.labels), points: [] };
+      entry.points.push([snapshot.time, sample.value]);
+      series.set(k, entry);
+    }
+  }
+  const rangeStart = at - rangeMs;
+  const out: Sample[] = [];
+  for (const { labels, points } of series.values()) {
+    if (points.length < 2) continue;
+    const [firstT, firstV] = points[0] as [number, number];
+    const [lastT, lastV] = points.at(-1) as [number, number];
+    let result = lastV - firstV;
+    for (let i = 1; i < points.length; i++) {
+      const previous = (points[i - 1] as [number, number])[1];
+      if ((points[i] as [number, number])[1] < previous) result += previous;
+    }
+    let durationToStart = (firstT - rangeStart) / 1000;
+    const durationToEnd = (at - lastT) / 1000;
+    const sampledInterval = (lastT - firstT) / 1000;
+    const averageInterval = sampledInterval / (points.length - 1);
+    if (result > 0 && firstV >= 0) {
+      const durationToZero = sampledInterval * (firstV / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
+    const threshold = averageInterval * 1.1;
+    let extrapolateTo = sampledInterval;
+    extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2;
+    extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2;
+    result *= extrapolateTo / sampledInterval;
+    out.push({ labels, value: isRate ? result / (rangeMs / 1000) : result });
+  }
+  return out;
 }
 
 function histogramQuantile(q: number, samples: Sample[]): Sample[] {
@@ -240,6 +306,17 @@ function evalBinary(node: SyntaxNode, query: string, history: SnapshotHistory): 
   const parts = children(node);
   const lhs = evalNode(parts[0] as SyntaxNode, query, history);
   const rhs = evalNode(parts.at(-1) as SyntaxNode, query, history);
+  if (parts.some((p) => p.name === 'Or')) {
+    // `a or b`: every sample of a, plus the samples of b whose label set a lacks (PromQL set union),
+    // as in `sum(...) or vector(0)` for a count that is zero before its first event.
+    if (lhs.kind !== 'vector' || rhs.kind !== 'vector')
+      throw new QueryRejectedError('"or" needs an instant vector on each side');
+    const left = new Set(lhs.samples.map((s) => key(withoutName(s.labels))));
+    return {
+      kind: 'vector',
+      samples: [...lhs.samples, ...rhs.samples.filter((s) => !left.has(key(withoutName(s.labels))))],
+    };
+  }
   const opNode = parts.find((p) => ['Add', 'Sub', 'Mul', 'Div'].includes(p.name));
   if (!opNode || parts.some((p) => p.name === 'MatchingModifierClause' || p.name === 'BoolModifier')) {
     throw new QueryRejectedError(`${SUPPORTED} (found ${text(node, query)})`);

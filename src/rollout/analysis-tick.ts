@@ -8,6 +8,7 @@ import {
   type TrackCounts,
 } from '../analysis/compare.js';
 import { evaluateCheck } from '../analysis/gate.js';
+import { sprtSampleSize } from '../analysis/sample-size.js';
 import { createSprt, type SprtState, type SprtTick, updateSprt } from '../analysis/sequential.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import type { RolloutCheck, RolloutSpec, Track } from '../config/load-rollout.js';
@@ -35,33 +36,82 @@ export interface TickOutcome {
   sequential?: SprtTick;
 }
 
+/** What the sequential test has seen at the current step against what it needs, for the report. */
+export interface StepEvidence {
+  /** Canary requests counted since the step's weights were confirmed. */
+  requests: number;
+  errors: number;
+  /** Mean canary requests the test needs to accept a canary at p0 (Wald's average sample number). */
+  needed: number;
+  p0: number;
+  p1: number;
+}
+
 /**
  * Evaluates the analysis of one step at one moment: threshold checks on the
  * canary, comparisons against the primary over the same window, and the
- * sequential test on cumulative error counts since the canary started.
+ * sequential test on the error counts since the step's weights were
+ * confirmed. Each step gets a fresh test (`startStep`): evidence from a lower
+ * weight says little about a higher one (a canary that fails only under more
+ * load, a cache that only a larger share warms), and carried over it would
+ * let every later step advance on the first step's acceptance.
  */
 export class AnalysisRun {
   private sprt: SprtState | undefined;
+  private stepStartedAt: number;
 
   constructor(
     private readonly spec: RolloutSpec,
     private readonly source: MetricsSource,
     private readonly startedAt: number,
   ) {
-    const sequential = spec.sequential;
-    if (sequential && spec.counts) {
-      this.sprt = createSprt({
-        alpha: sequential.alpha,
-        beta: sequential.beta,
-        multiplier: sequential.multiplier,
-        baseline: sequential.p0 !== undefined ? { kind: 'fixed', p0: sequential.p0 } : { kind: 'primary' },
-      });
-    }
+    this.stepStartedAt = startedAt;
+    this.sprt = this.freshTest();
+  }
+
+  /** A new step: its weights were confirmed at `now`; the sequential test starts over on its counts. */
+  startStep(now: number): void {
+    this.stepStartedAt = now;
+    this.sprt = this.freshTest();
+  }
+
+  /** Whether the sequential test runs (on counts). */
+  get sequential(): boolean {
+    return this.sprt !== undefined;
+  }
+
+  /** The current step's evidence, once the test has counted anything. */
+  evidence(): StepEvidence | undefined {
+    const last = this.sprt?.last;
+    const sequential = this.spec.sequential;
+    if (!last || !sequential) return undefined;
+    const needed = sprtSampleSize(sequential.stepAlpha, sequential.beta, last.p0, last.p1).toAccept;
+    return { requests: last.requests, errors: last.errors, needed, p0: last.p0, p1: last.p1 };
+  }
+
+  /**
+   * The primary runs the same version before and through the rollout, so its error rate (the
+   * baseline p0) is estimated over all of it plus one interval before: a step-long estimate on a
+   * few errors would swing p0 and with it the false rollbacks (alpha holds only for a known p0).
+   */
+  private primarySince(now: number): string {
+    return formatDuration(now - this.startedAt + this.spec.intervalMs);
+  }
+
+  private freshTest(): SprtState | undefined {
+    const sequential = this.spec.sequential;
+    if (!sequential || !this.spec.counts) return undefined;
+    return createSprt({
+      alpha: sequential.stepAlpha,
+      beta: sequential.beta,
+      multiplier: sequential.multiplier,
+      baseline: sequential.p0 !== undefined ? { kind: 'fixed', p0: sequential.p0 } : { kind: 'primary' },
+    });
   }
 
   async tick(now: number): Promise<TickOutcome> {
     const at = new Date(now);
-    const since = formatDuration(Math.max(1_000, now - this.startedAt));
+    const since = formatDuration(Math.max(1_000, now - this.stepStartedAt));
     const checks: CheckOutcome[] = [];
     for (const check of this.spec.checks) checks.push(await this.evaluate(check, at, since));
 
@@ -71,7 +121,9 @@ export class AnalysisRun {
       try {
         const canary = await this.counts('canary', at, since);
         const primary =
-          this.spec.sequential?.p0 === undefined ? await this.counts('stable', at, since) : undefined;
+          this.spec.sequential?.p0 === undefined
+            ? await this.counts('stable', at, this.primarySince(now))
+            : undefined;
         if (canary && (primary || this.spec.sequential?.p0 !== undefined)) {
           this.sprt = updateSprt(this.sprt, { canary, primary });
           sequential = this.sprt.last;
@@ -158,8 +210,30 @@ export class AnalysisRun {
     const requests = await read(counts.requests);
     if (requests === undefined) return undefined;
     const errors = (await read(counts.errors)) ?? 0;
+    const share = this.sampledShare(since);
     // increase() extrapolates, so counts come back fractional; the tests need whole events.
-    return { errors: Math.round(Math.min(errors, requests)), requests: Math.round(requests) };
+    return {
+      // total - non-errors can come out a hair below 0 from extrapolation.
+      errors: Math.round(Math.max(0, Math.min(errors, requests)) * share),
+      requests: Math.round(requests * share),
+    };
+  }
+
+  /**
+   * The share of a range that a server's samples actually cover. Prometheus's increase() scales the
+   * increase between the first and last sample in the range up to the whole range
+   * (promql/functions.go, extrapolatedRate); the first and last samples lie on average half a scrape
+   * interval inside each end, so over a range r only about r - scrape was observed. Counts scaled up
+   * by r / (r - scrape) carry no more information than the observed ones, and a test fed them would
+   * treat 7 errors seen in 15 s of a 30 s range as 14 and roll back healthy canaries (measured with
+   * the benchmark's simulated Prometheus). The scrape source reads two scrapes and does not
+   * extrapolate.
+   */
+  private sampledShare(since: string): number {
+    if (this.spec.source?.provider === 'scrape') return 1;
+    const rangeMs = parseDuration(since) as number;
+    const scrape = this.spec.scrapeIntervalMs;
+    return Math.min(1, Math.max(rangeMs - scrape, scrape) / rangeMs);
   }
 
   private async evaluate(check: RolloutCheck, at: Date, since: string): Promise<CheckOutcome> {

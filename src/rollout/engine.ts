@@ -16,6 +16,7 @@ import {
   cleanupBudget,
   retryCleanup,
 } from './retry-policy.js';
+import { AmbientModeError, checkTraffic, describeTraffic, tooLittleTraffic } from './traffic-check.js';
 import type { RolloutLock, Workloads } from './workloads.js';
 
 export interface Clock {
@@ -174,6 +175,28 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
   // Validation reads only: nothing is written before every check has passed.
   await router.validate();
   await workloads.validate();
+  let traffic: Awaited<ReturnType<typeof checkTraffic>>;
+  try {
+    traffic = await checkTraffic(spec, deps.metrics, clock.now());
+  } catch (e: unknown) {
+    if (!(e instanceof AmbientModeError)) throw e;
+    report.outcome = 'failed';
+    report.reason = `not started: ${e.message}`;
+    report.endedAt = iso();
+    decide('not started', report.reason);
+    return report;
+  }
+  if (traffic) {
+    report.minimumTraffic = traffic;
+    decide('traffic', describeTraffic(traffic, spec));
+    if (tooLittleTraffic(traffic) && spec.lowTraffic === 'refuse') {
+      report.outcome = 'failed';
+      report.reason = `not started: the service has too little traffic for this schedule to decide (${describeTraffic(traffic, spec)}). Raise the first step's weight, lengthen interval or maxStepDuration, send load with a rollout hook (a load generator), or set analysis.lowTraffic: warn`;
+      report.endedAt = iso();
+      decide('not started', report.reason);
+      return report;
+    }
+  }
 
   let acquired: Awaited<ReturnType<RolloutLock['acquire']>>;
   try {
@@ -301,6 +324,8 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
       current = await write(`set the canary weight to ${canaryWeight} %`, () =>
         router.setWeights({ primary: 100 - canaryWeight, canary: canaryWeight }),
       );
+      // The router returns once the route is reconciled: this step's evidence starts now.
+      analysis.startStep(clock.now());
       const step: StepRecord = { index, weights: current, startedAt: iso(), ticks: [] };
       report.steps.push(step);
       await record('progressing', index);
@@ -415,6 +440,7 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
   async function soak(step: StepRecord, analysis: AnalysisRun): Promise<void> {
     const start = clock.now();
     let holdingSince: number | undefined;
+    let extended = false;
     for (;;) {
       await clock.sleep(spec.checkIntervalMs, stop.signal);
       checkCancelled();
@@ -452,18 +478,37 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
         continue;
       }
       holdingSince = undefined;
+      const evidence = analysis.evidence();
+      if (evidence) step.evidence = evidence;
+      // Only the sequential test's own decision on this step's counts ends a step early, and never
+      // before two scrapes at the new weight (minSoakMs includes them).
       const minSoak = spec.sequential?.minSoakMs ?? spec.intervalMs;
-      if (tick.decision === 'advance' && elapsed >= Math.min(minSoak, spec.intervalMs)) {
-        step.result = 'advanced-early';
+      if (tick.decision === 'advance' && elapsed >= minSoak) {
+        step.result = elapsed >= spec.intervalMs ? 'advanced' : 'advanced-early';
         step.endedAt = iso();
-        decide(`step ${step.index + 1} passed early`, tick.reason);
+        decide(`step ${step.index + 1} passed${elapsed >= spec.intervalMs ? '' : ' early'}`, tick.reason);
         return;
       }
-      if (elapsed >= spec.intervalMs) {
+      if (elapsed < spec.intervalMs) continue;
+      if (!analysis.sequential) {
         step.result = 'advanced';
         step.endedAt = iso();
         decide(`step ${step.index + 1} passed`, tick.reason);
         return;
+      }
+      const seen = evidence
+        ? `the canary served ${evidence.requests} request(s) (${evidence.errors} failed) at ${step.weights.canary} %, and the sequential test needs about ${evidence.needed} to accept a canary at ${(evidence.p0 * 100).toPrecision(2)} % errors`
+        : 'the sequential test has counted no canary request yet';
+      if (elapsed >= spec.maxStepMs) {
+        throw new RolloutAbort(
+          'rolled-back',
+          `step ${step.index + 1} stayed undecided for ${Math.round(elapsed / 1000)} s (maxStepDuration): ${seen}; glidepath never advances undecided. Send more traffic (a load generator hook), raise the step's weight or lengthen maxStepDuration`,
+          'undecided',
+        );
+      }
+      if (!extended) {
+        extended = true;
+        decide(`step ${step.index + 1} extended`, `undecided after interval: ${seen}`);
       }
     }
   }

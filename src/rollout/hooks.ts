@@ -28,7 +28,16 @@ export const callHook: HookCaller = async (phase, hook, body, signal) => {
     const response = await fetch(hook.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'glidepath', ...hook.headers },
-      body: JSON.stringify({ phase, ...(body as object) }),
+      // `name`, `namespace`, `phase` and `metadata` are the fields of Flagger's CanaryWebhookPayload
+      // (fluxcd/flagger pkg/apis/flagger/v1beta1), so Flagger's load tester and its kin accept our calls.
+      body: JSON.stringify({
+        phase,
+        ...(body as object),
+        ...(hook.metadata ? { metadata: hook.metadata } : {}),
+        ...(typeof (body as { service?: unknown }).service === 'string'
+          ? { name: (body as { service: string }).service }
+          : {}),
+      }),
       signal: signal
         ? AbortSignal.any([AbortSignal.timeout(hook.timeoutMs), signal])
         : AbortSignal.timeout(hook.timeoutMs),

@@ -1,4 +1,5 @@
-import type { TickOutcome } from './analysis-tick.js';
+import type { MinimumTraffic } from '../analysis/sample-size.js';
+import type { StepEvidence, TickOutcome } from './analysis-tick.js';
 import type { HookResult } from './hooks.js';
 
 export type RolloutOutcome = 'promoted' | 'rolled-back' | 'failed';
@@ -8,8 +9,13 @@ export interface StepRecord {
   weights: { primary: number; canary: number };
   startedAt: string;
   endedAt?: string;
-  /** advanced (after the full soak), advanced-early (sequential test), failed, or held-out (no data past the deadline). */
-  result?: 'advanced' | 'advanced-early' | 'failed' | 'no-data' | 'cancelled' | 'error';
+  /**
+   * advanced (after the full soak), advanced-early (sequential test), failed, no-data (held past the
+   * deadline), undecided (the sequential test had too little evidence by maxStepDuration).
+   */
+  result?: 'advanced' | 'advanced-early' | 'failed' | 'no-data' | 'undecided' | 'cancelled' | 'error';
+  /** The sequential test's requests seen at this step against the requests it needs. */
+  evidence?: StepEvidence;
   ticks: TickOutcome[];
 }
 
@@ -40,5 +46,7 @@ export interface RolloutReport {
   steps: StepRecord[];
   hooks: HookResult[];
   decisions: Decision[];
+  /** The traffic the schedule needs for the sequential test to decide, and what the service had. */
+  minimumTraffic?: MinimumTraffic;
   dryRun?: boolean;
 }

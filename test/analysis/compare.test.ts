@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareErrorRates, compareLatencies, compareRelative } from '../../src/analysis/compare.js';
-import { createTrafficSimulator } from '../../src/analysis/simulate.js';
+import { createTrafficSimulator } from '../../src/simulation/traffic.js';
 
 describe('compareRelative', () => {
   it('passes at or below primary * tolerance + slack and fails above', () => {

@@ -8,7 +8,7 @@ import {
   sprtHypotheses,
   updateSprt,
 } from '../../src/analysis/sequential.js';
-import { createTrafficSimulator } from '../../src/analysis/simulate.js';
+import { createTrafficSimulator } from '../../src/simulation/traffic.js';
 
 describe('Wald boundaries', () => {
   it('match the R SPRT package for type1 = 0.05, type2 = 0.20', () => {

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadRolloutText } from '../../src/config/load-rollout.js';
-import { SimulatedMetrics } from '../../src/metrics/simulated.js';
 import { runRollout } from '../../src/rollout/engine.js';
 import type { HookCaller } from '../../src/rollout/hooks.js';
-import {
-  MemoryLock,
-  MemoryRouter,
-  MemoryWorkloads,
-  VirtualClock,
-} from '../../src/rollout/simulation/memory.js';
+import { MemoryLock, MemoryRouter, MemoryWorkloads, VirtualClock } from '../../src/simulation/memory.js';
+import { SimulatedMetrics } from '../../src/simulation/metrics.js';
 
 const config = (extra = '') => `service: demo
 router: { provider: local }

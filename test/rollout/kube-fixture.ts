@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Weights } from '../../src/mesh/router.js';
-import { SimulatedMetrics } from '../../src/metrics/simulated.js';
 import { type Clock, type RolloutDeps, runRollout } from '../../src/rollout/engine.js';
 import type { RolloutReport } from '../../src/rollout/report.js';
 import { type PreparedRollout, prepareRollout } from '../../src/rollout/setup.js';
-import { VirtualClock } from '../../src/rollout/simulation/memory.js';
+import { VirtualClock } from '../../src/simulation/memory.js';
+import { SimulatedMetrics } from '../../src/simulation/metrics.js';
 import type { FakeKube, KubeObject } from '../support/fake-kube/index.js';
 
 export const OLD_IMAGE = `registry.example/payments@sha256:${'1'.repeat(64)}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HookCaller } from '../../src/rollout/hooks.js';
 import type { RolloutReport } from '../../src/rollout/report.js';
-import { VirtualClock } from '../../src/rollout/simulation/memory.js';
+import { VirtualClock } from '../../src/simulation/memory.js';
 import { type FakeKube, startFakeKube } from '../support/fake-kube/index.js';
 import { hasSharedFixtures } from '../support/shared-fixtures.js';
 import {

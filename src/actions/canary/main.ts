@@ -9,6 +9,7 @@ import { renderRolloutSummary } from '../../github/rollout-summary.js';
 import { runRollout } from '../../rollout/engine.js';
 import type { RolloutReport } from '../../rollout/report.js';
 import { prepareRollout } from '../../rollout/setup.js';
+import { checkTraffic, describeTraffic, tooLittleTraffic } from '../../rollout/traffic-check.js';
 import { validateRolloutOffline } from '../../rollout/validate-inputs.js';
 import { getInputs } from './inputs.js';
 import { saveFinished, saveLeased, saveStarted } from './state.js';
@@ -58,6 +59,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await core.group(`Dry run: ${writes.length} object(s) glidepath would write`, async () => {
         for (const write of writes) core.info(`# ${write.verb}\n${stringify(write.object)}---`);
       });
+      // So a team knows before it rolls out whether its traffic lets the sequential test decide.
+      const traffic = await checkTraffic(spec, prepared.metrics, Date.now());
+      if (traffic) {
+        const text = `Minimum traffic: ${describeTraffic(traffic, spec)}`;
+        if (tooLittleTraffic(traffic))
+          core.warning(
+            `${text}. ${spec.lowTraffic === 'refuse' ? 'A rollout would not start' : 'Steps would likely roll back undecided'} (analysis.lowTraffic: ${spec.lowTraffic}).`,
+          );
+        else core.info(text);
+      }
       core.setOutput('outcome', 'dry-run');
       core.setOutput('final-weight', '0');
       await prepared.metrics.close?.();

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoService, startDemoService } from '../../../playground/demo-service.js';
 import { type LoadGenerator, startLoad } from '../../../playground/load-generator.js';
-import { VirtualClock } from '../../../src/rollout/simulation/memory.js';
+import { VirtualClock } from '../../../src/simulation/memory.js';
 import {
   deployment,
   dieAtStep,

@@ -1,4 +1,4 @@
-import type { TrackCounts } from './compare.js';
+import type { TrackCounts } from '../analysis/compare.js';
 import { mulberry32, sampleBinomial, sampleNormal } from './random.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, sampleBinomial } from '../../src/analysis/random.js';
-import { createTrafficSimulator, simulateTraffic } from '../../src/analysis/simulate.js';
+import { mulberry32, sampleBinomial } from '../../src/simulation/random.js';
+import { createTrafficSimulator, simulateTraffic } from '../../src/simulation/traffic.js';
 
 const base = { rps: 100, errorProbability: { primary: 0.005, canary: 0.025 }, tickSeconds: 60 };
 
