@@ -25,7 +25,7 @@ const STEP_RESULT: Record<NonNullable<StepRecord['result']>, string> = {
   'no-data': '❔ no data until the deadline',
   cancelled: '⏹️ cancelled',
   error: '⛔ error',
-  undecided: '⏳ undecided: too little traffic to decide by the step\'s deadline',
+  undecided: "⏳ undecided: too little traffic to decide by the step's deadline",
 };
 
 /**
