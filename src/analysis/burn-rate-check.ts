@@ -2,7 +2,9 @@ import { formatDuration } from '../config/duration.js';
 import type { ConfigProblem } from '../config/errors.js';
 import type { BurnRateConfig } from '../config/gate.js';
 import type { BurnRateDefinition } from '../config/gate-definition.js';
-import { renderQuery, type TemplateValues } from '../config/template.js';
+import { renderSourceQuery } from '../config/query-language.js';
+import type { SourceConfig } from '../config/source.js';
+import type { TemplateValues } from '../config/template.js';
 import { type MetricsSource, QueryRejectedError, type Sample } from '../metrics/source.js';
 import {
   type BurnRateResult,
@@ -54,6 +56,7 @@ export function planBurnRate(
   definition: BurnRateDefinition,
   values: TemplateValues,
   where: Omit<ConfigProblem, 'message'> & { field: string },
+  provider?: SourceConfig['provider'],
 ): PlannedBurnRate {
   const seconds = [
     ...new Set(definition.rules.flatMap((r) => [r.shortWindowSeconds, r.longWindowSeconds])),
@@ -61,7 +64,8 @@ export function planBurnRate(
   const windows = seconds.map((s) => {
     const window = formatDuration(s * 1000);
     const render = (key: 'errors' | 'total') =>
-      renderQuery(
+      renderSourceQuery(
+        provider,
         definition[key],
         { ...values, window },
         { ...where, field: `${where.field}.burnRate.${key}` },

@@ -1,8 +1,8 @@
 import { parseDuration } from '../config/duration.js';
 import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
 import type { CheckDefinition, ComparisonOp, GateDefinition } from '../config/gate-definition.js';
+import { renderSourceQuery } from '../config/query-language.js';
 import type { SourceConfig } from '../config/source.js';
-import { renderQuery } from '../config/template.js';
 import { type MetricsSource, QueryRejectedError, type Sample } from '../metrics/source.js';
 import {
   burnRateQueries,
@@ -62,9 +62,12 @@ export function planGates(gates: GateDefinition[], options: PlanOptions): Planne
       };
       const values = { ...gate.vars, ...options.vars, window };
       try {
-        const query = check.query === undefined ? undefined : renderQuery(check.query, values, where);
+        const query =
+          check.query === undefined
+            ? undefined
+            : renderSourceQuery(source.provider, check.query, values, where);
         const burnRate = check.burnRate
-          ? planBurnRate(check.burnRate, values, { ...where, field: check.location.field })
+          ? planBurnRate(check.burnRate, values, { ...where, field: check.location.field }, source.provider)
           : undefined;
         if ((check.fractionOf || burnRate) && source.provider === 'scrape') {
           throw new ConfigurationError([

@@ -5,6 +5,7 @@ import { formatDuration, parseDuration } from './duration.js';
 import { type ConfigProblem, ConfigurationError } from './errors.js';
 import type { NoDataPolicy } from './gate.js';
 import type { BurnRateDefinition, SourceLocation } from './gate-definition.js';
+import { renderSourceQuery } from './query-language.js';
 import {
   type CountsConfig,
   type HookConfig,
@@ -15,7 +16,7 @@ import {
 } from './rollout.js';
 import { schemaProblems } from './schema-problems.js';
 import type { SourceConfig } from './source.js';
-import { renderQuery, type TemplateValues } from './template.js';
+import type { TemplateValues } from './template.js';
 import { parseYamlDocuments } from './yaml-document.js';
 
 export type Track = 'stable' | 'canary';
@@ -246,7 +247,7 @@ function validateQueries(
   const tryRender = (query: string, where: Omit<ConfigProblem, 'message'>, window: string) => {
     for (const track of ['stable', 'canary'] as const) {
       try {
-        renderQuery(query, templateValues(spec, track, window, window), where);
+        renderSourceQuery(spec.source?.provider, query, templateValues(spec, track, window, window), where);
       } catch (e: unknown) {
         if (!(e instanceof ConfigurationError)) throw e;
         problems.push(...e.problems);
@@ -265,11 +266,12 @@ function validateQueries(
     if (check.burnRate) {
       try {
         for (const track of ['stable', 'canary'] as const) {
-          planBurnRate(check.burnRate, templateValues(spec, track, check.window, check.window), {
-            file: spec.file,
-            line: check.location.line,
-            field: check.location.field,
-          });
+          planBurnRate(
+            check.burnRate,
+            templateValues(spec, track, check.window, check.window),
+            { file: spec.file, line: check.location.line, field: check.location.field },
+            spec.source?.provider,
+          );
         }
       } catch (e: unknown) {
         if (!(e instanceof ConfigurationError)) throw e;

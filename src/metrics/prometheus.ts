@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { RequestAuth } from './auth/request-auth.js';
 import { createDispatcher, defaultRetryPolicy, type RetryPolicy, requestWithRetry } from './http-client.js';
 import {
   type MetricsSource,
@@ -15,6 +16,8 @@ export interface PrometheusOptions {
   basicAuth?: { username: string; password: string };
   headers?: Record<string, string>;
   caFile?: string;
+  /** A cloud's own auth (SigV4, Entra, Google, IBM IAM), applied to every request. */
+  auth?: RequestAuth;
   retry?: Partial<RetryPolicy>;
   /** Environment read for proxies; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
@@ -39,6 +42,7 @@ export class PrometheusSource implements MetricsSource {
   private readonly credentialsHint: string;
   /** Values that must never reach an error message, even if a server echoes them back. */
   private readonly secrets: string[] = [];
+  private readonly auth?: RequestAuth;
 
   constructor(options: PrometheusOptions) {
     this.base = new URL(options.address.endsWith('/') ? options.address : `${options.address}/`);
@@ -57,6 +61,10 @@ export class PrometheusSource implements MetricsSource {
       this.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
       this.secrets.push(options.basicAuth.password, Buffer.from(pair).toString('base64'));
       this.credentialsHint = `check the credentials: the basic auth username ${JSON.stringify(options.basicAuth.username)} and its password were refused`;
+    }
+    if (options.auth) {
+      this.auth = options.auth;
+      this.credentialsHint = `${options.auth.credential} was refused: ${options.auth.expects}`;
     }
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.dispatcher = createDispatcher({ caFile: options.caFile, env: options.env });
@@ -108,17 +116,26 @@ export class PrometheusSource implements MetricsSource {
     path: string,
     form: Record<string, string>,
   ): Promise<{ resultType: string; result: unknown }> {
-    const answer = await requestWithRetry(
-      new URL(path, this.base),
-      {
-        method: 'POST',
-        headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(form).toString(),
-      },
-      this.retry,
-      this.dispatcher,
-      this.description,
-    );
+    const url = new URL(path, this.base);
+    const request = {
+      method: 'POST',
+      headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    };
+    const send = async () => {
+      // Signed or given a token per attempt: a SigV4 signature holds its time, a token may have been refreshed.
+      const extra = this.auth ? await this.auth.authorize({ ...request, url }) : {};
+      return requestWithRetry(
+        url,
+        { ...request, headers: { ...request.headers, ...extra } },
+        this.retry,
+        this.dispatcher,
+        this.description,
+      );
+    };
+    let answer = await send();
+    // A token that expired early or a skewed clock: the auth fixes itself once, then the refusal stands.
+    if ((answer.status === 401 || answer.status === 403) && this.auth?.refused(answer)) answer = await send();
     if (answer.status === 401 || answer.status === 403) {
       const reason = answer.status === 401 ? 'Unauthorized' : 'Forbidden';
       throw new MetricsUnavailableError(

@@ -13,7 +13,7 @@ import { createSprt, type SprtState, type SprtTick, updateSprt } from '../analys
 import { formatDuration, parseDuration } from '../config/duration.js';
 import type { RolloutCheck, RolloutSpec, Track } from '../config/load-rollout.js';
 import { templateValues } from '../config/load-rollout.js';
-import { renderQuery } from '../config/template.js';
+import { renderSourceQuery } from '../config/query-language.js';
 import type { MetricsSource } from '../metrics/source.js';
 
 /** What one check found at one tick, with the numbers behind it. */
@@ -192,7 +192,11 @@ export class AnalysisRun {
   }
 
   private render(query: string, track: Track, window: string, since: string): string {
-    return renderQuery(query, templateValues(this.spec, track, window, since));
+    return renderSourceQuery(
+      this.spec.source?.provider,
+      query,
+      templateValues(this.spec, track, window, since),
+    );
   }
 
   private async counts(track: Track, at: Date, since: string): Promise<TrackCounts | undefined> {
@@ -242,9 +246,12 @@ export class AnalysisRun {
       check: { ...check, location: check.location },
       query: check.query === undefined ? undefined : this.render(check.query, track, check.window, since),
       burnRate: check.burnRate
-        ? planBurnRate(check.burnRate, templateValues(this.spec, track, check.window, since), {
-            field: check.location.field,
-          })
+        ? planBurnRate(
+            check.burnRate,
+            templateValues(this.spec, track, check.window, since),
+            { field: check.location.field },
+            this.spec.source?.provider,
+          )
         : undefined,
       window: check.window,
       source: { provider: 'prometheus' as const, address: 'http://unused' },

@@ -20,7 +20,12 @@ export async function run(): Promise<void> {
       notice: (n) => core.notice(n.message, { title: 'OpenSLO', file: n.file, startLine: n.line }),
     });
     const override: SourceConfig | undefined = inputs.prometheusUrl
-      ? { provider: 'prometheus', address: inputs.prometheusUrl, headers: inputs.prometheusHeaders }
+      ? {
+          provider: 'prometheus',
+          address: inputs.prometheusUrl,
+          headers: inputs.prometheusHeaders,
+          ...(inputs.prometheusAuth ? { auth: inputs.prometheusAuth } : {}),
+        }
       : undefined;
     const planned = planGates(gates, { defaultWindow: inputs.window, vars: inputs.vars, source: override });
     core.info(`Evaluating ${planned.length} check(s) from ${files.join(', ')}`);
