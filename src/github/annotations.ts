@@ -28,7 +28,13 @@ export function annotateProblems(problems: ConfigProblem[], title = 'glidepath c
 export function failStep(e: unknown): void {
   if (isConfigurationError(e)) {
     annotateProblems(e.problems);
-    core.setFailed(e.message);
+    // Each problem is already an error annotation on its file; core.setFailed would add the same
+    // text a second time as a file-less annotation (and count against the 10 per step).
+    if (e.problems.length === 0) core.setFailed(e.message);
+    else {
+      core.info(e.message);
+      process.exitCode = core.ExitCode.Failure;
+    }
     return;
   }
   core.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
