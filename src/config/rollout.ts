@@ -42,7 +42,7 @@ export const routerSchema = z.discriminatedUnion(
       virtualService: k8sName,
       /** Which `http` route to manage, by name, when several route to the service. */
       route: z.string().optional(),
-      /** DestinationRule holding the primary/canary subsets; created when missing. */
+      /** DestinationRule whose trafficPolicy the `<svc>-primary`/`<svc>-canary` rules copy; default: the one for the service host. */
       destinationRule: k8sName.optional(),
     }),
     z.strictObject({

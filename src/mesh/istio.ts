@@ -1,34 +1,37 @@
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { ConfigurationError } from '../config/errors.js';
 import { isNotFound } from '../kube/api-status.js';
-import { FIELD_MANAGER } from '../kube/apply.js';
+import { applyObject, FIELD_MANAGER } from '../kube/apply.js';
 import { lastForeignWriter } from '../kube/field-managers.js';
 import { updateWithRetry } from '../kube/patch.js';
+import { MANAGED_BY } from '../rollout/labels.js';
 import {
   ALL_PRIMARY,
   assertWeights,
+  canaryName,
   type PlannedWrite,
+  primaryName,
   type RouterContext,
-  TRACK_LABEL,
   type TrafficRouter,
   type Weights,
   weightsFromRelative,
 } from './router.js';
+import { readRootService, servicesToApply, stableOnlyRoot, trackServices } from './track-services.js';
 
 export interface IstioRouterOptions {
   virtualService: string;
   /** The `http` route to manage, by name. */
   route?: string;
-  /** The DestinationRule holding the subsets; default: the one for the service's host, else `<svc>`. */
+  /**
+   * The DestinationRule whose trafficPolicy the per-track rules copy; default: the one for the
+   * service's host in its namespace, else one in the root namespace, else none.
+   */
   destinationRule?: string;
 }
 
 const API_VERSION = 'networking.istio.io/v1';
 /** meshConfig.rootNamespace's default. */
 const ROOT_NAMESPACE = 'istio-system';
-const PRIMARY_SUBSET = 'primary';
-const CANARY_SUBSET = 'canary';
-const SUBSET_TRACKS: Record<string, string> = { [PRIMARY_SUBSET]: 'stable', [CANARY_SUBSET]: 'canary' };
 
 interface Destination {
   host: string;
@@ -48,19 +51,25 @@ interface HttpRoute {
 interface VirtualService extends KubernetesObject {
   spec?: { hosts?: string[]; http?: HttpRoute[]; [field: string]: unknown };
 }
-interface Subset {
-  name: string;
-  labels?: Record<string, string>;
-  [field: string]: unknown;
-}
 interface DestinationRule extends KubernetesObject {
-  spec?: { host?: string; subsets?: Subset[]; [field: string]: unknown };
+  spec?: { host?: string; trafficPolicy?: unknown; [field: string]: unknown };
 }
 
-/** The route's split: managed (our two subsets) or a single destination to convert. */
+/** The route's split: managed (the two track hosts) or a single destination to convert. */
 type RouteState =
   | { kind: 'managed'; primary: RouteDestination; canary: RouteDestination }
   | { kind: 'unmanaged'; template: RouteDestination };
+
+/** JSON with sorted keys: the API server may store a copy's maps in another key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}
 
 /** Hosts in a VirtualService resolve relative to its namespace, so every spelling of the service counts. */
 export function hostMatches(host: string, service: string, namespace: string): boolean {
@@ -93,18 +102,20 @@ export class IstioRouter implements TrafficRouter {
     return this.context.sleep ? { sleep: this.context.sleep } : {};
   }
 
+  /**
+   * Like Flagger's Istio router (fluxcd/flagger pkg/router/istio.go): the route's two weighted
+   * destinations are the hosts `<svc>-primary` and `<svc>-canary`, Services selecting one track
+   * each, with DestinationRules of the same names carrying the user's trafficPolicy; the plain
+   * `<svc>` then selects stable pods only, so traffic outside the route never reaches the canary.
+   */
   async validate(): Promise<PlannedWrite[]> {
     const vs = await this.readVirtualService();
-    const index = this.chooseRoute(vs);
-    const state = this.routeState(vs, index);
-    const writes: PlannedWrite[] = [];
-    const dr = await this.findDestinationRule();
-    if (dr.existing === undefined)
-      writes.push({ verb: 'create', object: this.newDestinationRule(dr.name, dr.inherited) });
-    else {
-      const completed = this.completeSubsets(structuredClone(dr.existing));
-      if (completed) writes.push({ verb: 'update', object: completed });
-    }
+    const state = this.routeState(vs, this.chooseRoute(vs));
+    const root = await readRootService(this.context.kube, this.context.target);
+    const writes = await servicesToApply(this.context.kube, trackServices(root, this.context.target));
+    writes.push(...(await this.rulesToApply(await this.policySource())));
+    const narrow = stableOnlyRoot(root, this.context.target);
+    if (narrow) writes.push(narrow);
     if (state.kind === 'unmanaged') {
       writes.push({ verb: 'update', object: this.splitRoute(structuredClone(vs), ALL_PRIMARY) ?? vs });
     }
@@ -114,23 +125,17 @@ export class IstioRouter implements TrafficRouter {
   async ensure(): Promise<void> {
     const vs = await this.readVirtualService();
     this.routeState(vs, this.chooseRoute(vs));
-    const dr = await this.findDestinationRule();
-    // Subsets first: a route to a subset that does not exist yet answers 503.
-    if (dr.existing === undefined) {
-      await this.context.kube.objects.create(
-        this.newDestinationRule(dr.name, dr.inherited),
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-      );
-    } else {
-      await updateWithRetry<DestinationRule>(
-        this.context.kube.objects,
-        { apiVersion: API_VERSION, kind: 'DestinationRule', namespace: this.namespace, name: dr.name },
-        (current) => this.completeSubsets(current),
-        this.retry,
-      );
-    }
+    const root = await readRootService(this.context.kube, this.context.target);
+    const policy = await this.policySource();
+    // Make before break: the Services and their rules exist before the route names them (a
+    // destination host without a Service answers 503 NR; one whose rule is missing would skip the
+    // user's TLS settings). Rules are re-applied on every run so a changed trafficPolicy follows.
+    for (const write of await servicesToApply(this.context.kube, trackServices(root, this.context.target)))
+      await applyObject(this.context.kube.objects, write.object);
+    for (const write of await this.rulesToApply(policy)) await this.writeRule(write);
+    // The primary's pods are ready (the engine bootstraps before ensure), so narrowing loses none.
+    const narrow = stableOnlyRoot(root, this.context.target);
+    if (narrow) await applyObject(this.context.kube.objects, narrow.object);
     await this.updateVirtualService((current) => {
       const state = this.routeState(current, this.chooseRoute(current));
       return state.kind === 'unmanaged' ? this.splitRoute(current, ALL_PRIMARY) : undefined;
@@ -143,7 +148,7 @@ export class IstioRouter implements TrafficRouter {
       const state = this.routeState(current, this.chooseRoute(current));
       if (state.kind === 'unmanaged') {
         throw new Error(
-          `${this.vsWhere} does not split traffic between subsets "${PRIMARY_SUBSET}" and "${CANARY_SUBSET}" yet; run ensure() before setWeights()`,
+          `${this.vsWhere} does not split traffic between ${primaryName(this.service)} and ${canaryName(this.service)} yet; run ensure() before setWeights()`,
         );
       }
       return this.splitRoute(current, weights);
@@ -223,10 +228,15 @@ export class IstioRouter implements TrafficRouter {
     );
   }
 
-  private toService(route: HttpRoute): boolean {
-    return (route.route ?? []).some((d) =>
-      hostMatches(d.destination?.host ?? '', this.service, this.namespace),
+  /** The service itself, or one of its track Services once glidepath split the route. */
+  private isOurs(host: string): boolean {
+    return [this.service, primaryName(this.service), canaryName(this.service)].some((s) =>
+      hostMatches(host, s, this.namespace),
     );
+  }
+
+  private toService(route: HttpRoute): boolean {
+    return (route.route ?? []).some((d) => this.isOurs(d.destination?.host ?? ''));
   }
 
   private chooseRoute(vs: VirtualService): number {
@@ -275,9 +285,7 @@ export class IstioRouter implements TrafficRouter {
     const route = vs.spec?.http?.[index] as HttpRoute;
     const where = `http route ${route.name ? `"${route.name}"` : `#${index}`} of the ${this.vsWhere}`;
     const destinations = route.route ?? [];
-    const others = destinations.filter(
-      (d) => !hostMatches(d.destination?.host ?? '', this.service, this.namespace),
-    );
+    const others = destinations.filter((d) => !this.isOurs(d.destination?.host ?? ''));
     if (others.length > 0) {
       throw new ConfigurationError([
         {
@@ -286,15 +294,31 @@ export class IstioRouter implements TrafficRouter {
         },
       ]);
     }
-    const primary = destinations.find((d) => d.destination.subset === PRIMARY_SUBSET);
-    const canary = destinations.find((d) => d.destination.subset === CANARY_SUBSET);
+    const to = (name: string) =>
+      destinations.find((d) => hostMatches(d.destination.host, name, this.namespace));
+    const primary = to(primaryName(this.service));
+    const canary = to(canaryName(this.service));
     if (destinations.length === 2 && primary && canary) return { kind: 'managed', primary, canary };
-    if (destinations.length === 1)
-      return { kind: 'unmanaged', template: destinations[0] as RouteDestination };
+    const only = destinations[0];
+    if (
+      destinations.length === 1 &&
+      only &&
+      hostMatches(only.destination.host, this.service, this.namespace)
+    ) {
+      if (only.destination.subset !== undefined) {
+        throw new ConfigurationError([
+          {
+            field: 'router.route',
+            message: `expected the ${where} to send traffic to the host ${this.service} without a subset, found subset "${only.destination.subset}"; glidepath routes to the hosts ${primaryName(this.service)}/${canaryName(this.service)} (one track each), so drop the subset or narrow the Service's selector instead`,
+          },
+        ]);
+      }
+      return { kind: 'unmanaged', template: only };
+    }
     throw new ConfigurationError([
       {
         field: 'router.route',
-        message: `expected the ${where} to have one destination (glidepath splits it into subsets "${PRIMARY_SUBSET}" and "${CANARY_SUBSET}"), found ${destinations.length} (subsets ${destinations.map((d) => d.destination.subset ?? '(none)').join(', ')}); remove the existing split first`,
+        message: `expected the ${where} to have one destination, host ${this.service} (glidepath splits it between ${primaryName(this.service)} and ${canaryName(this.service)}), found ${destinations.length} (${destinations.map((d) => `${d.destination.host}${d.destination.subset ? ` subset ${d.destination.subset}` : ''}`).join(', ')}); remove the existing split first`,
       },
     ]);
   }
@@ -312,13 +336,111 @@ export class IstioRouter implements TrafficRouter {
       return vs;
     }
     const { template } = state;
-    const to = (subset: string, weight: number): RouteDestination => ({
+    // The user's spelling of the host (short or FQDN), with the track Service's name.
+    const to = (name: string, weight: number): RouteDestination => ({
       ...structuredClone(template),
-      destination: { ...structuredClone(template.destination), subset },
+      destination: {
+        ...structuredClone(template.destination),
+        host: template.destination.host.replace(/^[^.]+/, name),
+      },
       weight,
     });
-    route.route = [to(PRIMARY_SUBSET, weights.primary), to(CANARY_SUBSET, weights.canary)];
+    route.route = [
+      to(primaryName(this.service), weights.primary),
+      to(canaryName(this.service), weights.canary),
+    ];
     return vs;
+  }
+
+  /** The rule whose trafficPolicy the track rules copy, or none. */
+  private async policySource(): Promise<DestinationRule | undefined> {
+    const found = await this.findDestinationRule();
+    if (this.options.destinationRule !== undefined && found.existing === undefined) {
+      throw new ConfigurationError([
+        {
+          field: 'router.destinationRule',
+          message: `expected the DestinationRule ${this.namespace}/${this.options.destinationRule} to exist (glidepath copies its trafficPolicy to ${primaryName(this.service)} and ${canaryName(this.service)}), found none; create it or remove router.destinationRule`,
+        },
+      ]);
+    }
+    return found.existing ?? found.inherited;
+  }
+
+  private trackRule(name: string, source: DestinationRule | undefined): DestinationRule {
+    const policy = source?.spec?.trafficPolicy;
+    return {
+      apiVersion: API_VERSION,
+      kind: 'DestinationRule',
+      metadata: {
+        name,
+        namespace: this.namespace,
+        labels: { ...MANAGED_BY },
+        ...(source
+          ? {
+              annotations: {
+                'glidepath.dev/copied-from': `${source.metadata?.namespace}/${source.metadata?.name}`,
+              },
+            }
+          : {}),
+      },
+      spec: {
+        host: `${name}.${this.namespace}.svc.cluster.local`,
+        ...(policy !== undefined ? { trafficPolicy: structuredClone(policy) } : {}),
+      },
+    };
+  }
+
+  /**
+   * `<svc>-primary`/`<svc>-canary` rules whose host or trafficPolicy differ from what is stored.
+   * Written whole (create, else update of the spec), not applied: a copy must drop a policy field
+   * the user removed, and server-side apply keeps emptied parent maps of fields it prunes.
+   */
+  private async rulesToApply(source: DestinationRule | undefined): Promise<PlannedWrite[]> {
+    const writes: PlannedWrite[] = [];
+    for (const name of [primaryName(this.service), canaryName(this.service)]) {
+      const wanted = this.trackRule(name, source);
+      let stored: DestinationRule | undefined;
+      try {
+        stored = await this.context.kube.objects.read<DestinationRule>({
+          apiVersion: API_VERSION,
+          kind: 'DestinationRule',
+          metadata: { name, namespace: this.namespace },
+        });
+      } catch (e: unknown) {
+        if (!isNotFound(e)) throw e;
+      }
+      if (stored === undefined) writes.push({ verb: 'create', object: wanted });
+      else if (canonical(stored.spec) !== canonical(wanted.spec))
+        writes.push({ verb: 'update', object: wanted });
+    }
+    return writes;
+  }
+
+  private async writeRule(write: PlannedWrite): Promise<void> {
+    const wanted = write.object as DestinationRule;
+    if (write.verb === 'create') {
+      await this.context.kube.objects.create(wanted, undefined, undefined, FIELD_MANAGER);
+      return;
+    }
+    await updateWithRetry<DestinationRule>(
+      this.context.kube.objects,
+      {
+        apiVersion: API_VERSION,
+        kind: 'DestinationRule',
+        namespace: this.namespace,
+        name: wanted.metadata?.name ?? '',
+      },
+      (current) => {
+        if (canonical(current.spec) === canonical(wanted.spec)) return undefined;
+        current.spec = structuredClone(wanted.spec);
+        current.metadata = {
+          ...current.metadata,
+          annotations: { ...current.metadata?.annotations, ...wanted.metadata?.annotations },
+        };
+        return current;
+      },
+      this.retry,
+    );
   }
 
   private async findDestinationRule(): Promise<{
@@ -354,17 +476,15 @@ export class IstioRouter implements TrafficRouter {
     }
     const existing = forHost[0];
     if (existing) return { name: existing.metadata?.name ?? this.service, existing };
-    const clash = list.items.find((dr) => dr.metadata?.name === this.service);
-    if (clash) this.checkRuleHost(clash);
     return { name: this.service, inherited: await this.ruleElsewhere() };
   }
 
   /**
    * Istio picks a client's DestinationRule for a host from the client's namespace first, then the
    * service's, then the root namespace (Istio docs, "Destination Rule": "rule lookup path").
-   * A rule for the host in a client namespace would hide glidepath's subsets from those clients
-   * (their requests to subset `canary` fail), so it is refused; a root-namespace rule's
-   * trafficPolicy (often mTLS) is carried into the rule glidepath creates, which would shadow it.
+   * A rule for the host in a client namespace sets those clients' policy for `<svc>` only; once
+   * the route sends them to `<svc>-primary`/`<svc>-canary` it would silently stop applying, so it
+   * is refused. A root-namespace rule's trafficPolicy (often mTLS) is carried into the track rules.
    */
   private async ruleElsewhere(): Promise<DestinationRule | undefined> {
     const fqdn = `${this.service}.${this.namespace}.svc.cluster.local`;
@@ -386,7 +506,7 @@ export class IstioRouter implements TrafficRouter {
       throw new ConfigurationError([
         {
           field: 'router.destinationRule',
-          message: `found DestinationRule(s) for ${fqdn} in other namespaces (${clients.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`).join(', ')}); Istio applies those to clients in their namespace, which would then not know the subsets "${PRIMARY_SUBSET}"/"${CANARY_SUBSET}". Move their settings into a rule in ${this.namespace} (or add the subsets there) and retry`,
+          message: `found DestinationRule(s) for ${fqdn} in other namespaces (${clients.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`).join(', ')}); Istio applies those to clients in their namespace, and their traffic policy would not follow the route to the hosts ${primaryName(this.service)}/${canaryName(this.service)}. Move their settings into a rule in ${this.namespace} and retry`,
         },
       ]);
     }
@@ -403,59 +523,5 @@ export class IstioRouter implements TrafficRouter {
         },
       ]);
     }
-  }
-
-  private subset(name: string): Subset {
-    return { name, labels: { [TRACK_LABEL]: SUBSET_TRACKS[name] as string } };
-  }
-
-  private newDestinationRule(name: string, inherited?: DestinationRule): DestinationRule {
-    const policy = inherited?.spec?.trafficPolicy;
-    return {
-      apiVersion: API_VERSION,
-      kind: 'DestinationRule',
-      metadata: {
-        name,
-        namespace: this.namespace,
-        labels: { 'app.kubernetes.io/managed-by': 'glidepath' },
-        ...(inherited
-          ? {
-              annotations: {
-                'glidepath.dev/copied-from': `${inherited.metadata?.namespace}/${inherited.metadata?.name}`,
-              },
-            }
-          : {}),
-      },
-      spec: {
-        host: `${this.service}.${this.namespace}.svc.cluster.local`,
-        ...(policy !== undefined ? { trafficPolicy: structuredClone(policy) } : {}),
-        subsets: [this.subset(PRIMARY_SUBSET), this.subset(CANARY_SUBSET)],
-      },
-    };
-  }
-
-  /** Adds the missing subsets, keeping the user's trafficPolicy and other subsets; undefined when complete. */
-  private completeSubsets(dr: DestinationRule): DestinationRule | undefined {
-    const spec = dr.spec ?? {};
-    const subsets = spec.subsets ?? [];
-    let changed = false;
-    for (const name of [PRIMARY_SUBSET, CANARY_SUBSET]) {
-      const found = subsets.find((s) => s.name === name);
-      const track = SUBSET_TRACKS[name] as string;
-      if (!found) {
-        subsets.push(this.subset(name));
-        changed = true;
-      } else if (found.labels?.[TRACK_LABEL] !== track) {
-        throw new ConfigurationError([
-          {
-            field: 'router.destinationRule',
-            message: `expected subset "${name}" of the DestinationRule ${this.namespace}/${dr.metadata?.name} to select pods with ${TRACK_LABEL}: ${track}, found labels ${JSON.stringify(found.labels ?? {})}; rename that subset (glidepath owns "${PRIMARY_SUBSET}" and "${CANARY_SUBSET}") or set the label`,
-          },
-        ]);
-      }
-    }
-    if (!changed) return undefined;
-    dr.spec = { ...spec, subsets };
-    return dr;
   }
 }

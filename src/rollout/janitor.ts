@@ -1,9 +1,10 @@
-import type { V1Deployment, V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import { rolloutSchema } from '../config/rollout.js';
 import { describeApiError, isNotFound } from '../kube/api-status.js';
 import type { KubeClients } from '../kube/client.js';
 import { updateWithRetry } from '../kube/patch.js';
 import { ROLLOUT_ANNOTATIONS, readRolloutState, rolloutStateAnnotations } from '../kube/rollout-state.js';
+import { scaleDeployment } from '../kube/scale.js';
 import { createRouter } from '../mesh/registry.js';
 import { canaryName } from '../mesh/router.js';
 import { restorePrimarySnapshot, snapshotImages } from './previous-primary.js';
@@ -215,16 +216,10 @@ async function clearHolder(
   );
 }
 
+/** Through `/scale` (src/kube/scale.ts), never a replace of the Deployment: an HPA or a person may own the rest. */
 async function scaleToZero(kube: KubeClients, namespace: string, name: string): Promise<void> {
   try {
-    await updateWithRetry<V1Deployment>(
-      kube.objects,
-      { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name },
-      (current) =>
-        current.spec?.replicas === 0
-          ? undefined
-          : { ...current, spec: { ...current.spec, replicas: 0 } as V1Deployment['spec'] },
-    );
+    await scaleDeployment(kube, namespace, name, 0);
   } catch (e: unknown) {
     if (!isNotFound(e)) throw e;
   }

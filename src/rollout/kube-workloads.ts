@@ -9,6 +9,7 @@ import { canaryName, type PlannedWrite, primaryName, TRACK_LABEL } from '../mesh
 import { findAutoscaler, primaryAutoscaler } from './autoscaler.js';
 import { planTrackConfig } from './config-objects.js';
 import { copiedLabels, MANAGED_BY } from './labels.js';
+import { CLEANUP_RESERVE_MS, type CleanupBudget, CleanupDeferredError } from './retry-policy.js';
 import type { Workloads } from './workloads.js';
 
 export interface KubeWorkloadsOptions {
@@ -56,6 +57,8 @@ export const DEFAULT_SCALE_DOWN_DELAY_MS = 30_000;
 export class KubeWorkloads implements Workloads {
   readonly revision: string;
   private previousPrimary: V1Deployment | undefined;
+  /** When the canary may be scaled down: the first scale-down attempt plus scaleDownDelay. */
+  private scaleDownAt: number | undefined;
 
   constructor(private readonly options: KubeWorkloadsOptions) {
     this.revision = options.image;
@@ -193,15 +196,31 @@ export class KubeWorkloads implements Workloads {
     await this.waitReady(name);
   }
 
-  async scaleDownCanary(): Promise<void> {
+  async scaleDownCanary(budget?: CleanupBudget): Promise<void> {
     const name = canaryName(this.options.service);
     const canary = await this.read(name);
     if (!canary || canary.spec?.replicas === 0) return;
     // The route has moved back (the router waited for the controller's status where it has one);
     // proxies that have not received it yet still send the canary's share until the delay ends.
-    const delay = this.options.scaleDownDelayMs ?? DEFAULT_SCALE_DOWN_DELAY_MS;
+    // The delay runs once from the first attempt: a retry after a failed write must not wait it again.
+    const now = budget?.now ?? this.options.now ?? Date.now;
+    this.scaleDownAt ??= now() + (this.options.scaleDownDelayMs ?? DEFAULT_SCALE_DOWN_DELAY_MS);
+    const delay = this.scaleDownAt - now();
+    if (delay > 0 && budget) {
+      // A cancelled job has 7.5 s before SIGKILL (CANCELLED_CLEANUP_BUDGET_MS): scaling down early
+      // would cut off the stale proxies' share, overrunning would leave the Lease unrecorded. The
+      // canary stays up and the rollout `rolling-back`; the post step or janitor, which come later
+      // than the delay, scale it down.
+      const left = budget.deadlineAt - budget.now() - CLEANUP_RESERVE_MS;
+      if (delay > left) {
+        throw new CleanupDeferredError(
+          `${name} is left scaled up: the rest of its scaleDownDelay (${Math.ceil(delay / 1000)} s) does not fit the ${Math.max(0, Math.floor(left / 1000))} s of cleanup time left; the post step or \`glidepath janitor\` scales it down later`,
+        );
+      }
+    }
     if (delay > 0) await (this.options.sleep ?? defaultSleep)(delay);
     await scaleDeployment(this.options.kube, this.ns, name, 0, this.retry);
+    this.scaleDownAt = undefined;
   }
 
   private async waitReady(name: string): Promise<void> {

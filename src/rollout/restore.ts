@@ -37,7 +37,7 @@ export async function restoreTraffic(
   }
   const scaled = await retryCleanup(
     'scaling the canary to 0',
-    () => workloads.scaleDownCanary(),
+    () => workloads.scaleDownCanary(budget),
     budget,
     log,
   );

@@ -36,9 +36,21 @@ export function cleanupBackoffMs(attempt: number): number {
   return Math.min(2_000, 250 * 2 ** (attempt - 1));
 }
 
+/**
+ * A cleanup write left on purpose for a later post step, janitor or run: retrying within the same
+ * budget cannot make it fit (the canary's scale-down delay is longer than the time left).
+ */
+export class CleanupDeferredError extends Error {
+  override readonly name = 'CleanupDeferredError';
+}
+
+/** Time a bounded wait leaves for the write after it and the Lease record (two API calls). */
+export const CLEANUP_RESERVE_MS = 2_000;
+
 /** A user's mistake or a refusal that repeats the same way: retrying cannot help. */
 export function isPermanent(e: unknown): boolean {
-  if (e instanceof ConfigurationError || e instanceof LeaseLostError) return true;
+  if (e instanceof ConfigurationError || e instanceof LeaseLostError || e instanceof CleanupDeferredError)
+    return true;
   const code = apiRefusal(e)?.code;
   return code !== undefined && code >= 400 && code < 500 && code !== 408 && code !== 409 && code !== 429;
 }

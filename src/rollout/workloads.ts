@@ -1,4 +1,5 @@
 import type { PlannedWrite } from '../mesh/router.js';
+import type { CleanupBudget } from './retry-policy.js';
 
 /**
  * Where the two versions run. Kubernetes Deployments in production; local
@@ -17,8 +18,11 @@ export interface Workloads {
   promotePrimary(): Promise<void>;
   /** Puts the primary back on the spec it had before a promotion that failed midway. */
   revertPrimary?(): Promise<void>;
-  /** Scales the canary to zero: no pods left serving the new version. */
-  scaleDownCanary(): Promise<void>;
+  /**
+   * Scales the canary to zero: no pods left serving the new version. With a cleanup budget, a
+   * wait before the scale-down that would not fit it throws CleanupDeferredError instead.
+   */
+  scaleDownCanary(budget?: CleanupBudget): Promise<void>;
   /** A stable name for what is being rolled out (the image digest). */
   readonly revision: string;
 }

@@ -27,31 +27,38 @@ describe.skipIf(!hasSharedFixtures)('Istio: DestinationRules where Istio looks t
     await fake.stop();
   });
 
-  it("carries a root-namespace rule's traffic policy into the rule it creates, instead of dropping it", async () => {
+  it("carries a root-namespace rule's traffic policy into the per-track rules, instead of dropping it", async () => {
     n += 1;
     const ns = `dr-${n}`;
     seedUserObjects(fake, 'istio', ns);
     fake.seed(rule('istio-system', `payments-${ns}`, `payments.${ns}.svc.cluster.local`));
     const report = await kubeRollout(fake, ns, { config: rolloutConfig('istio', ns), clock }).run();
     expect(report.outcome, report.reason).toBe('promoted');
-    const created = fake.get('networking.istio.io', 'v1', 'DestinationRule', ns, 'payments') as KubeObject & {
-      spec: { trafficPolicy?: unknown; subsets: { name: string }[] };
-    };
-    expect(created.spec.trafficPolicy).toEqual({
-      tls: { mode: 'ISTIO_MUTUAL' },
-      connectionPool: { tcp: { maxConnections: 100 } },
-    });
-    expect(created.spec.subsets.map((s) => s.name)).toEqual(['primary', 'canary']);
+    for (const track of ['primary', 'canary']) {
+      const created = fake.get('networking.istio.io', 'v1', 'DestinationRule', ns, `payments-${track}`) as
+        | (KubeObject & { spec: { host: string; trafficPolicy?: unknown; subsets?: unknown } })
+        | undefined;
+      expect(created?.spec.host).toBe(`payments-${track}.${ns}.svc.cluster.local`);
+      expect(created?.spec.trafficPolicy).toEqual({
+        tls: { mode: 'ISTIO_MUTUAL' },
+        connectionPool: { tcp: { maxConnections: 100 } },
+      });
+      expect(created?.spec.subsets).toBeUndefined();
+    }
+    // No rule for the plain host is created: it would shadow the root-namespace one for <svc>.
+    expect(fake.get('networking.istio.io', 'v1', 'DestinationRule', ns, 'payments')).toBeUndefined();
   });
 
-  it("refuses, before any write, a rule for the host in a client's namespace that would hide the subsets", async () => {
+  it("refuses, before any write, a rule for the host in a client's namespace whose policy would not follow the route", async () => {
     n += 1;
     const ns = `dr-${n}`;
     seedUserObjects(fake, 'istio', ns);
     fake.seed(rule(`frontend-${n}`, 'payments', `payments.${ns}.svc.cluster.local`));
     const writes = fake.writeCount;
     await expect(kubeRollout(fake, ns, { config: rolloutConfig('istio', ns), clock }).run()).rejects.toThrow(
-      new RegExp(`frontend-${n}/payments.*subsets`),
+      new RegExp(
+        `frontend-${n}/payments.*would not follow the route to the hosts payments-primary/payments-canary`,
+      ),
     );
     expect(fake.writeCount).toBe(writes);
   });

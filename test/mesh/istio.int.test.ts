@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/config/errors.js';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { IstioRouter, type IstioRouterOptions } from '../../src/mesh/istio.js';
+import { userService } from '../rollout/kube-fixture.js';
 import { type FakeKube, type KubeObject, startFakeKube } from '../support/fake-kube/index.js';
 import { hasSharedFixtures } from '../support/shared-fixtures.js';
 import { promote, rollBack } from './router-sequences.js';
@@ -66,10 +67,11 @@ describe.skipIf(!hasSharedFixtures)('istio router against the fake API server', 
     await kube.stop();
   });
 
-  /** A namespace of its own per test, seeded with the user's VirtualService. */
+  /** A namespace of its own per test, seeded with the user's Service and VirtualService. */
   function setup(options: Partial<IstioRouterOptions> = {}, seed = true) {
     n += 1;
     const namespace = `istio-${n}`;
+    kube.seed(userService(namespace));
     if (seed) kube.seed(virtualService(namespace));
     const router = (extra: Partial<IstioRouterOptions> = {}) =>
       new IstioRouter(
@@ -82,19 +84,24 @@ describe.skipIf(!hasSharedFixtures)('istio router against the fake API server', 
       );
     const vs = () => kube.get(GROUP, 'v1', 'VirtualService', namespace, 'payments');
     const dr = (name = 'payments') => kube.get(GROUP, 'v1', 'DestinationRule', namespace, name);
-    return { namespace, router, vs, dr };
+    const svc = (name = 'payments') => kube.get('', 'v1', 'Service', namespace, name);
+    return { namespace, router, vs, dr, svc };
   }
 
-  it('validates a well-formed cluster without writing, and reports the DestinationRule and route it would write', async () => {
+  it('validates a well-formed cluster without writing, and reports the Services, DestinationRules and route it would write', async () => {
     const { router } = setup();
     const before = kube.writeCount;
     const planned = await router().validate();
     expect(kube.writeCount).toBe(before);
     expect(planned.map((w) => `${w.verb} ${w.object.kind} ${w.object.metadata?.name}`)).toEqual([
-      'create DestinationRule payments',
+      'apply Service payments-primary',
+      'apply Service payments-canary',
+      'create DestinationRule payments-primary',
+      'create DestinationRule payments-canary',
+      'apply Service payments',
       'update VirtualService payments',
     ]);
-    const route = (planned[1] as { object: unknown }).object as { spec: { http: Route[] } };
+    const route = (planned[5] as { object: unknown }).object as { spec: { http: Route[] } };
     const chosen = route.spec.http[1];
     expect(chosen?.route).toHaveLength(2);
   });
@@ -127,7 +134,7 @@ describe.skipIf(!hasSharedFixtures)('istio router against the fake API server', 
     await expect(router().validate()).rejects.toThrow(/found 2 \("main", "fallback"\).*router\.route/);
     expect(kube.writeCount).toBe(before);
     // Naming the route settles it.
-    await expect(router({ route: 'fallback' }).validate()).resolves.toHaveLength(2);
+    await expect(router({ route: 'fallback' }).validate()).resolves.toHaveLength(6);
   });
 
   it('says so when no route sends traffic to the service', async () => {
@@ -138,33 +145,63 @@ describe.skipIf(!hasSharedFixtures)('istio router against the fake API server', 
     await expect(router().validate()).rejects.toThrow(/with a destination host payments.*found none/);
   });
 
-  it('promotes 5/10/25/50 then back to 100/0, leaving every field the user wrote as it was', async () => {
-    const { router, vs, dr } = setup();
+  it('promotes 5/10/25/50 then back to 100/0 through the track hosts, leaving every field the user wrote as it was', async () => {
+    const { router, vs, dr, svc, namespace } = setup();
     const before = vs();
     await promote(router());
     const after = vs();
     expect(userFields(after)).toEqual(userFields(before));
     const route = ((after as KubeObject).spec as { http: Route[] }).http[1]?.route;
+    // The user's FQDN spelling, with the track Service's name (Flagger routes to the same hosts).
     expect(route).toEqual([
       {
-        destination: {
-          host: expect.stringMatching(/^payments\./),
-          port: { number: 8080 },
-          subset: 'primary',
-        },
+        destination: { host: `payments-primary.${namespace}.svc.cluster.local`, port: { number: 8080 } },
         headers: { response: { add: { 'x-served-by': 'payments' } } },
         weight: 100,
       },
       {
-        destination: { host: expect.stringMatching(/^payments\./), port: { number: 8080 }, subset: 'canary' },
+        destination: { host: `payments-canary.${namespace}.svc.cluster.local`, port: { number: 8080 } },
         headers: { response: { add: { 'x-served-by': 'payments' } } },
         weight: 0,
       },
     ]);
-    expect(((dr() as KubeObject).spec as { subsets: unknown[] }).subsets).toEqual([
-      { name: 'primary', labels: { 'glidepath.dev/track': 'stable' } },
-      { name: 'canary', labels: { 'glidepath.dev/track': 'canary' } },
-    ]);
+    expect((svc('payments-primary')?.spec as { selector?: unknown } | undefined)?.selector).toEqual({
+      app: 'payments',
+      'glidepath.dev/track': 'stable',
+    });
+    expect((svc('payments-canary')?.spec as { selector?: unknown } | undefined)?.selector).toEqual({
+      app: 'payments',
+      'glidepath.dev/track': 'canary',
+    });
+    // The plain Service selects stable pods only: traffic outside the route never reaches the canary.
+    expect((svc()?.spec as { selector?: unknown } | undefined)?.selector).toEqual({
+      app: 'payments',
+      'glidepath.dev/track': 'stable',
+    });
+    expect((dr('payments-canary')?.spec as { host?: string } | undefined)?.host).toBe(
+      `payments-canary.${namespace}.svc.cluster.local`,
+    );
+    expect(dr()).toBeUndefined();
+  });
+
+  it('makes before it breaks: the track Services and rules exist before the route names them', async () => {
+    const { router, namespace } = setup();
+    const from = kube.writeCount;
+    await router().ensure();
+    const order = kube.writes
+      .slice(from)
+      .filter((w) => w.namespace === namespace)
+      .map((w) => `${w.kind} ${w.name}`);
+    const routeAt = order.indexOf('VirtualService payments');
+    expect(routeAt).toBe(order.length - 1);
+    for (const needed of [
+      'Service payments-primary',
+      'Service payments-canary',
+      'DestinationRule payments-primary',
+      'DestinationRule payments-canary',
+      'Service payments',
+    ])
+      expect(order.indexOf(needed), needed).toBeGreaterThanOrEqual(0);
   });
 
   it('rolls back from 25 % to 100 % primary', async () => {
@@ -175,9 +212,9 @@ describe.skipIf(!hasSharedFixtures)('istio router against the fake API server', 
     expect(userFields(vs())).toEqual(userFields(before));
   });
 
-  it('completes a DestinationRule the user already has, keeping its trafficPolicy and subsets', async () => {
+  it("copies the user's DestinationRule trafficPolicy to the track rules, leaves that rule alone, and follows a change", async () => {
     const { router, namespace, dr } = setup();
-    kube.seed({
+    const mine = {
       apiVersion: `${GROUP}/v1`,
       kind: 'DestinationRule',
       metadata: { name: 'payments-dr', namespace },
@@ -186,26 +223,45 @@ describe.skipIf(!hasSharedFixtures)('istio router against the fake API server', 
         trafficPolicy: { connectionPool: { tcp: { maxConnections: 100 } }, tls: { mode: 'ISTIO_MUTUAL' } },
         subsets: [{ name: 'v1', labels: { version: 'v1' } }],
       },
-    });
+    };
+    kube.seed(structuredClone(mine));
     await router().ensure();
-    const stored = dr('payments-dr')?.spec as Record<string, unknown>;
-    expect(stored.trafficPolicy).toEqual({
-      connectionPool: { tcp: { maxConnections: 100 } },
-      tls: { mode: 'ISTIO_MUTUAL' },
+    expect(dr('payments-dr')?.spec).toEqual(mine.spec);
+    for (const name of ['payments-primary', 'payments-canary']) {
+      expect((dr(name)?.spec as Record<string, unknown> | undefined)?.trafficPolicy).toEqual(
+        mine.spec.trafficPolicy,
+      );
+      expect(dr(name)?.metadata.annotations?.['glidepath.dev/copied-from']).toBe(`${namespace}/payments-dr`);
+    }
+    kube.mutate(GROUP, 'v1', 'DestinationRule', namespace, 'payments-dr', (o) => {
+      (o.spec as Record<string, unknown>).trafficPolicy = { tls: { mode: 'DISABLE' } };
     });
-    expect((stored.subsets as { name: string }[]).map((s) => s.name)).toEqual(['v1', 'primary', 'canary']);
-    expect(dr('payments')).toBeUndefined();
+    expect((await router().validate()).map((w) => `${w.verb} ${w.object.metadata?.name}`)).toEqual([
+      'update payments-primary',
+      'update payments-canary',
+    ]);
+    await router().ensure();
+    expect((dr('payments-canary')?.spec as Record<string, unknown> | undefined)?.trafficPolicy).toEqual({
+      tls: { mode: 'DISABLE' },
+    });
   });
 
-  it('refuses a subset named primary that selects other pods', async () => {
-    const { router, namespace } = setup({ destinationRule: 'mine' });
-    kube.seed({
-      apiVersion: `${GROUP}/v1`,
-      kind: 'DestinationRule',
-      metadata: { name: 'mine', namespace },
-      spec: { host: 'payments', subsets: [{ name: 'primary', labels: { version: 'v1' } }] },
-    });
-    await expect(router().validate()).rejects.toThrow(/subset "primary".*glidepath\.dev\/track: stable/);
+  it('refuses a route whose one destination names a subset, before any write', async () => {
+    const { router, namespace } = setup({}, false);
+    const vs = virtualService(namespace);
+    const main = (vs.spec as { http: Route[] }).http[1] as Route;
+    (main.route as { destination: Record<string, unknown> }[])[0]!.destination.subset = 'v1';
+    kube.seed(vs);
+    const before = kube.writeCount;
+    await expect(router().validate()).rejects.toThrow(/subset "v1".*payments-primary\/payments-canary/);
+    expect(kube.writeCount).toBe(before);
+  });
+
+  it('refuses a named DestinationRule that does not exist, naming the field', async () => {
+    const { router } = setup({ destinationRule: 'mine' });
+    await expect(router().validate()).rejects.toThrow(
+      /DestinationRule istio-\d+\/mine.*router\.destinationRule/,
+    );
   });
 
   it('writes once for the same weights twice, and a new run reads the weights a crashed one left', async () => {

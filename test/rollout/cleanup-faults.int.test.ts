@@ -86,7 +86,8 @@ describe.skipIf(!hasSharedFixtures)('cleanup under faults (one retry policy for 
     expect(report.reason).toMatch(
       /payments-canary could not be scaled to 0 \(the next post step, janitor or run finishes it\)/,
     );
-    expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBe(3);
+    // Still at its size for the step that failed (canaryReplicas: weight, 10 % of 3 -> 1).
+    expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBe(1);
     expect(leaseOf(fake, namespace)?.metadata.annotations?.['glidepath.dev/phase']).toBe('rolling-back');
 
     const findings = await runJanitor(makeKubeClients(fake.kubeConfig), namespace, {
@@ -156,7 +157,8 @@ describe.skipIf(!hasSharedFixtures)('a Gateway API controller that stops answeri
     // One cleanup budget (60 s), not minutes of retries.
     const rollbackMs = Date.parse(report.endedAt ?? '') - (rollbackAt ?? 0);
     expect(rollbackMs).toBeLessThanOrEqual(65_000);
-    // While the gateway may still send it 25 %, the canary keeps its pods.
-    expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBe(3);
+    // While the gateway may still send it 25 %, the canary keeps its pods (sized for step 3's
+    // 50 % of 3 before that weight was written).
+    expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBe(2);
   });
 });

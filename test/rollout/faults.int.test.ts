@@ -225,7 +225,12 @@ describe.skipIf(!hasSharedFixtures)('faults during a rollout against the fake AP
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/slow`;
     try {
-      const { namespace, config } = setup({ hooks: { rollout: { url, timeout: '10m' } } });
+      // No scale-down delay: with the default 30 s the cancel window leaves the canary up
+      // (test/rollout/cancel.int.test.ts); this test is about the hook being cut short.
+      const { namespace, config } = setup({
+        hooks: { rollout: { url, timeout: '10m' } },
+        scaleDownDelay: '1ms',
+      });
       const rollout = kubeRollout(fake, namespace, { config });
       const cancel = new AbortController();
       const report = await rollout.run({

@@ -5,6 +5,7 @@ import { IstioRouter } from '../../src/mesh/istio.js';
 import { runJanitor } from '../../src/rollout/janitor.js';
 import { type FakeKube, type KubeObject, startFakeKube } from '../support/fake-kube/index.js';
 import { hasSharedFixtures } from '../support/shared-fixtures.js';
+import { userService } from './kube-fixture.js';
 
 const now = Date.UTC(2026, 10, 26, 12);
 
@@ -69,6 +70,7 @@ describe.skipIf(!hasSharedFixtures)('glidepath janitor against the fake API serv
       metadata: { name: 'payments', namespace },
       spec: { hosts: ['payments'], http: [{ name: 'main', route: [{ destination: { host: 'payments' } }] }] },
     });
+    fake.seed(userService(namespace));
     fake.seed(deployment('payments-primary', namespace, 3, 'stable'));
     fake.seed(deployment('payments-canary', namespace, 3, 'canary'));
     const kube = makeKubeClients(fake.kubeConfig);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigurationError } from '../../src/config/errors.js';
+import { makeKubeClients } from '../../src/kube/client.js';
+import { runJanitor } from '../../src/rollout/janitor.js';
 import { VirtualClock } from '../../src/rollout/simulation/memory.js';
 import { type FakeKube, type KubeObject, startFakeKube } from '../support/fake-kube/index.js';
 import { hasSharedFixtures } from '../support/shared-fixtures.js';
@@ -313,12 +315,17 @@ describe.skipIf(!hasSharedFixtures)('the primary and canary Deployments on a rea
       spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: long, port: 80 }] }] },
     });
     const writes = fake.writeCount;
-    const rollout = kubeRollout(fake, ns, {
-      config: { ...rolloutConfig('gateway-api', ns), service: long },
-      manifest: d,
-      clock,
-    });
-    await expect(rollout.run()).rejects.toThrow(/has 64 characters.*at most 63/);
+    // Caught by the config schema, with the file and line, before the router's own check.
+    await expect(
+      (async () =>
+        kubeRollout(fake, ns, {
+          config: { ...rolloutConfig('gateway-api', ns), service: long },
+          manifest: d,
+          clock,
+        }).run())(),
+    ).rejects.toThrow(
+      /rollout\.yaml:\d+:\d+: service: must be at most 55 characters.*<service>-primary.*at most 63/,
+    );
     expect(fake.writeCount).toBe(writes);
   });
 
@@ -364,15 +371,56 @@ describe.skipIf(!hasSharedFixtures)('the primary and canary Deployments on a rea
     const ns2 = namespace();
     seedUserObjects(fake, 'gateway-api', ns2);
     const from = fake.writeCount;
-    await kubeRollout(fake, ns2, {
-      config: { ...rolloutConfig('gateway-api', ns2), scaleDownDelay: '2m' },
+    const rolledBack = await kubeRollout(fake, ns2, {
+      config: { ...rolloutConfig('gateway-api', ns2), scaleDownDelay: '40s' },
       canaryErrorRate: 0.3,
       clock,
     }).run();
+    expect(rolledBack.outcome).toBe('rolled-back');
     const rollback = fake.writes.slice(from);
     const reset = rollback.filter((w) => w.kind === 'HTTPRoute').at(-1);
     const down = rollback.filter((w) => w.kind === 'Deployment' && w.name === 'payments-canary').at(-1);
-    expect(Date.parse(down?.time ?? '') - Date.parse(reset?.time ?? '')).toBeGreaterThanOrEqual(120_000);
+    expect(down?.subresource).toBe('scale');
+    expect(Date.parse(down?.time ?? '') - Date.parse(reset?.time ?? '')).toBeGreaterThanOrEqual(40_000);
+  });
+
+  it('leaves the canary scaled up, recorded rolling-back, when scaleDownDelay does not fit the cleanup budget; the janitor scales it down', async () => {
+    const ns = namespace();
+    seedUserObjects(fake, 'gateway-api', ns);
+    const rollout = kubeRollout(fake, ns, {
+      // Longer than the 60 s cleanup budget of a rollback.
+      config: { ...rolloutConfig('gateway-api', ns), scaleDownDelay: '2m' },
+      canaryErrorRate: 0.3,
+      clock,
+    });
+    const started = clock.now();
+    const report = await rollout.run();
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.finalWeights).toEqual({ primary: 100, canary: 0 });
+    expect(report.reason).toMatch(
+      /payments-canary could not be scaled to 0 \(the next post step, janitor or run finishes it\)/,
+    );
+    expect(
+      report.decisions.some((d) =>
+        /payments-canary is left scaled up: the rest of its scaleDownDelay \(120 s\) does not fit the \d+ s of cleanup time left/.test(
+          d.reason,
+        ),
+      ),
+    ).toBe(true);
+    // Not overrun: the run did not sit out the 2 minutes.
+    expect(Date.parse(report.endedAt ?? '') - started).toBeLessThan(120_000 + 60_000);
+    expect(deployment(fake, ns, 'payments-canary')?.spec.replicas).toBeGreaterThan(0);
+    const lease = () => fake.get('coordination.k8s.io', 'v1', 'Lease', ns, 'glidepath-payments');
+    expect(lease()?.metadata.annotations?.['glidepath.dev/phase']).toBe('rolling-back');
+    const findings = await runJanitor(makeKubeClients(fake.kubeConfig), ns, {
+      now: () => clock.now(),
+      sleep: async () => {},
+    });
+    expect(findings.map((f) => f.action)).toEqual(['restored']);
+    expect(deployment(fake, ns, 'payments-canary')?.spec.replicas).toBe(0);
+    // The janitor scales through /scale, as every other replica change.
+    const last = fake.writes.filter((w) => w.namespace === ns && w.name === 'payments-canary').at(-1);
+    expect(last?.subresource).toBe('scale');
   });
 });
 

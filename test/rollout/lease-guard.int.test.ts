@@ -106,7 +106,8 @@ describe.skipIf(!hasSharedFixtures)(
       // Not the route reset, not the canary scale-down, not a revert, not a state record or a release.
       expect(fake.writes.slice(writesAtTakeover)).toEqual([]);
       expect(leaseOf(fake, namespace)?.spec?.holderIdentity).toBe(OTHER_RUN);
-      expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBe(3);
+      // Untouched at its size for the 50 % step (canaryReplicas: weight, 50 % of 3 rounded up).
+      expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBe(2);
     });
 
     it('a few 500s on the Lease (renewal, the check before a write, the state record) do not stop a healthy rollout', async () => {

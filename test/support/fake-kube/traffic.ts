@@ -3,35 +3,65 @@ import { isPlainObject, type KubeObject } from './types.js';
 
 /**
  * Which pods a request reaches, from the objects in the fake: the share of requests that land on
- * canary pods through each path. Pods are the ready replicas of each Deployment with its pod
- * template's labels (what its ReplicaSet creates); a Service's endpoints are the ready pods its
- * selector matches (the EndpointSlice controller); kube-proxy spreads evenly over them. Through
- * a route, each backend gets its weight's share (Gateway API backendRefs; Istio destinations,
- * whose subsets narrow the host's endpoints by label, per Istio's DestinationRule docs).
+ * canary pods through each path. Pods are modelled per Deployment from its status (`replicas`
+ * pods with the pod template's labels, `readyReplicas` of them Ready: what its ReplicaSet
+ * creates); a Service's EndpointSlice lists every pod its selector matches, with
+ * `endpoints[].conditions.ready` from the pod's readiness and the label
+ * `kubernetes.io/service-name` (Kubernetes docs, "EndpointSlices": Conditions, Ownership); kube-proxy
+ * spreads evenly over the ready endpoints. Through a route, each backend gets its weight's share
+ * (Gateway API backendRefs; Istio destinations, each host its Service, a subset narrowing the
+ * host's endpoints by label, per Istio's DestinationRule docs).
  */
-interface Pods {
-  canary: number;
-  total: number;
-}
-
 const TRACK = 'glidepath.dev/track';
 
 function record(value: unknown): Record<string, unknown> {
   return isPlainObject(value) ? value : {};
 }
 
-function pods(fake: FakeKube, namespace: string, selector: Record<string, string>): Pods {
-  const out = { canary: 0, total: 0 };
+export interface ModelPod {
+  name: string;
+  labels: Record<string, string>;
+  ready: boolean;
+}
+
+/** The pods the namespace's Deployments run, as their ReplicaSets would create them. */
+export function podsOf(fake: FakeKube, namespace: string): ModelPod[] {
+  const out: ModelPod[] = [];
   for (const d of fake.list('apps', 'v1', 'Deployment', namespace)) {
     const labels = record(record(record(d.spec).template).metadata).labels as
       | Record<string, string>
       | undefined;
-    if (!labels || !Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
-    const ready = Number(record(d.status).readyReplicas ?? 0);
-    out.total += ready;
-    if (labels[TRACK] === 'canary') out.canary += ready;
+    if (!labels) continue;
+    const status = record(d.status);
+    const ready = Number(status.readyReplicas ?? 0);
+    const total = Math.max(ready, Number(status.replicas ?? 0));
+    for (let i = 0; i < total; i++) out.push({ name: `${d.metadata.name}-${i}`, labels, ready: i < ready });
   }
   return out;
+}
+
+export interface ModelEndpointSlice {
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  addressType: 'IPv4';
+  endpoints: { targetRef: { kind: 'Pod'; name: string }; conditions: { ready: boolean } }[];
+}
+
+/** The EndpointSlice the EndpointSlice controller keeps for Service `name`; undefined without a selector. */
+export function endpointSliceOf(
+  fake: FakeKube,
+  namespace: string,
+  name: string,
+): ModelEndpointSlice | undefined {
+  const selector = serviceSelector(fake, namespace, name);
+  if (!selector) return undefined;
+  const matches = (p: ModelPod) => Object.entries(selector).every(([k, v]) => p.labels[k] === v);
+  return {
+    metadata: { name: `${name}-slice`, namespace, labels: { 'kubernetes.io/service-name': name } },
+    addressType: 'IPv4',
+    endpoints: podsOf(fake, namespace)
+      .filter(matches)
+      .map((p) => ({ targetRef: { kind: 'Pod', name: p.name }, conditions: { ready: p.ready } })),
+  };
 }
 
 function serviceSelector(
@@ -40,7 +70,8 @@ function serviceSelector(
   name: string,
 ): Record<string, string> | undefined {
   const svc = fake.get('', 'v1', 'Service', namespace, name);
-  return svc ? (record(svc.spec).selector as Record<string, string> | undefined) : undefined;
+  const selector = svc ? (record(svc.spec).selector as Record<string, string> | undefined) : undefined;
+  return selector && Object.keys(selector).length > 0 ? selector : undefined;
 }
 
 /** Share of requests to the plain Service `name` (clients outside the mesh, other routes) that reach canary pods. */
@@ -50,10 +81,14 @@ export function throughService(
   name: string,
   subset: Record<string, string> = {},
 ): number {
-  const selector = serviceSelector(fake, namespace, name);
-  if (!selector) return 0;
-  const p = pods(fake, namespace, { ...selector, ...subset });
-  return p.total === 0 ? 0 : p.canary / p.total;
+  const slice = endpointSliceOf(fake, namespace, name);
+  if (!slice) return 0;
+  const pods = new Map(podsOf(fake, namespace).map((p) => [p.name, p]));
+  const ready = slice.endpoints
+    .filter((e) => e.conditions.ready)
+    .map((e) => pods.get(e.targetRef.name) as ModelPod)
+    .filter((p) => Object.entries(subset).every(([k, v]) => p.labels[k] === v));
+  return ready.length === 0 ? 0 : ready.filter((p) => p.labels[TRACK] === 'canary').length / ready.length;
 }
 
 /** Share of requests through an HTTPRoute's rule (by name; else every rule) that reach canary pods. */
