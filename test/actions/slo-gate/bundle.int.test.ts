@@ -67,7 +67,9 @@ describe.skipIf(!prometheusInstalled())('slo-gate action bundle', () => {
     expect(report.checks.map((c: { gate: string }) => c.gate)).toEqual(['demo-availability', 'demo']);
     expect(report.checks[0].query).toContain('increase(http_requests_total');
     expect(run.summary).toContain('### SLO gate: PASS');
-    expect(run.summary).toMatch(/\| `demo-availability\/availability` \| ✅ pass \| 9\d(\.\d+)? % \| ≥ 95 % \|/);
+    expect(run.summary).toMatch(
+      /\| `demo-availability\/availability` \| ✅ pass \| 9\d(\.\d+)? % \| ≥ 95 % \|/,
+    );
   });
 
   it('fails the step naming the failing check, with an annotation on its file', async () => {
