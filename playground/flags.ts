@@ -7,7 +7,7 @@ export const playgroundUsage = `npm run playground [-- MODE] [-- flags]
   MODE rollout (default): a healthy canary promoted, then a faulty one rolled back
     --canary-error-rate R   error rate of the faulty release, 0..1 (default 0.08)
     --base-error-rate R     error rate of the stable release, 0..1 (default 0.005)
-    --steps 10,25,50        canary weights, rising, 1..100
+    --steps 25,50,75        canary weights, rising, 1..100
     --interval 20s          soak per step (a duration: 30s, 1m, 1m30s)
     --rps N                 requests per second of the load generator (default 150)
     --summary FILE          where the job summary Markdown goes (default .playground/summary.md)

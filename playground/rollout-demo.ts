@@ -74,6 +74,7 @@ export async function runRolloutDemo(argv: string[]): Promise<number> {
   const canary = await startDemoService({ track: 'canary', version: 'next', errorRate: base, latencyMs: 2 });
   const proxy = await startLocalProxy({ primaryUrl: stable.url, canaryUrl: canary.url });
   const load = startLoad(proxy.url, Number(values.rps));
+  let trafficSince = Date.now();
   const prometheus = prometheusInstalled()
     ? await startPrometheus({
         targets: [{ address: `127.0.0.1:${stable.port}` }, { address: `127.0.0.1:${canary.port}` }],
@@ -106,6 +107,18 @@ export async function runRolloutDemo(argv: string[]): Promise<number> {
       },
     ];
     for (const release of releases) {
+      // The minimum-traffic check reads the primary's rate over the last
+      // maxStepDuration, as a live service's history shows it. The demo's
+      // primary was born a moment ago (or, after a promotion, has taken all
+      // traffic only since then): let the load run that long first (plus two
+      // scrapes), or the check counts the empty past and refuses to start.
+      const history = spec.maxStepMs + 2_000 - (Date.now() - trafficSince);
+      if (history > 0) {
+        console.log(
+          `\ntraffic: sending load to the primary for ${Math.ceil(history / 1000)}s so its rate over maxStepDuration (${spec.maxStepMs / 1000}s) is the real one`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, history));
+      }
       console.log(`\n== ${release.name}`);
       const started = Date.now();
       const report = await runRollout({
@@ -119,6 +132,7 @@ export async function runRolloutDemo(argv: string[]): Promise<number> {
       });
       console.log(`  => ${report.outcome}: ${report.reason}; traffic now ${proxy.weights.primary} % primary`);
       reports.push(report);
+      trafficSince = Date.now();
     }
     const markdown = reports.map(renderRolloutSummary).join('\n\n');
     mkdirSync(dirname(values.summary as string), { recursive: true });

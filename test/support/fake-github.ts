@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { zipFiles } from './zip.js';
 
 /**
  * An in-process fake of GitHub's REST API on 127.0.0.1, speaking real HTTP to
@@ -102,6 +103,9 @@ export interface StoredRun {
   /** `owner/repo` the head commit comes from: a fork for a fork's pull request. */
   headRepository: string;
 }
+
+/** Where the fake's artifact ZIPs live (the blob storage GitHub redirects to). */
+const BLOB_PREFIX = '/_blob/artifacts/';
 
 export interface StoredArtifact {
   id: number;
@@ -579,6 +583,18 @@ export class FakeGitHub {
         body: { total_count: list.length, artifacts: slice.map((a) => this.artifactJson(owner, repo, a)) },
       };
     });
+    // GitHub answers a download with 302 to a short-lived blob URL holding the ZIP
+    // (docs.github.com/rest/actions/artifacts#download-an-artifact); @actions/artifact
+    // follows it without the token.
+    this.handlers.set('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', (req) => {
+      const { owner, repo } = req.params as { owner: string; repo: string };
+      const artifact = (this.artifacts.get(`${owner}/${repo}`) ?? []).find(
+        (a) => a.id === Number(req.params.artifact_id),
+      );
+      if (!artifact || req.params.archive_format !== 'zip') return notFound;
+      if (artifact.expired) return { status: 410, body: { message: 'Artifact has expired' } };
+      return { status: 302, headers: { location: `${this.url}${BLOB_PREFIX}${artifact.id}.zip?sig=fake` } };
+    });
     this.handlers.set('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', (req) => {
       const { owner, repo, commit_sha } = req.params as { owner: string; repo: string; commit_sha: string };
       const prs = this.repoIssues(owner, repo).filter(
@@ -615,6 +631,18 @@ export class FakeGitHub {
         this.requests.push({ method, path: url.pathname, status: response.status });
         res.writeHead(response.status, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(response.body));
+        return;
+      }
+      if (method === 'GET' && url.pathname.startsWith(BLOB_PREFIX)) {
+        const id = Number(url.pathname.slice(BLOB_PREFIX.length).replace(/\.zip$/, ''));
+        const artifact = [...this.artifacts.values()].flat().find((a) => a.id === id);
+        this.requests.push({ method, path: url.pathname, status: artifact ? 200 : 404 });
+        if (!artifact) {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/zip' });
+        res.end(zipFiles(artifact.files));
         return;
       }
       const request = this.validate(req, method, url, raw);

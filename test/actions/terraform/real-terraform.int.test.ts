@@ -27,6 +27,9 @@ const entry = bundleEntries().find((e) => e.action === 'terraform' && e.stage ==
 const SECRET = 'hunter2-glidepath-9f3b7c';
 const HEAD = 'b7'.repeat(20);
 const MERGE = 'c8'.repeat(20);
+// The secret both jobs share: the plan leaves the runner only encrypted with it.
+const PLAN_KEY = 'plan-key-5c1e0a77d2';
+const WORKFLOW = { workflowId: 4242, path: '.github/workflows/platform-provision.yml' };
 const notice = skipNotice('the real-Terraform tests of the terraform action');
 
 describe.skipIf(notice !== undefined)(`terraform action bundle with the real ${terraformTool}`, () => {
@@ -50,6 +53,14 @@ describe.skipIf(notice !== undefined)(`terraform action bundle with the real ${t
   });
 
   function event(name: 'pull_request' | 'push'): Record<string, string> {
+    // Each step is a job of its own workflow run, as GitHub records it; apply checks the plan artifact's run.
+    const run = fake.addWorkflowRun({
+      ...WORKFLOW,
+      event: name,
+      headSha: name === 'pull_request' ? HEAD : MERGE,
+      headBranch: name === 'pull_request' ? 'feature' : 'main',
+      repository: 'acme/platform',
+    });
     const file = join(workspace, `${name}.json`);
     writeFileSync(
       file,
@@ -65,13 +76,30 @@ describe.skipIf(notice !== undefined)(`terraform action bundle with the real ${t
       GITHUB_EVENT_PATH: file,
       GITHUB_SHA: name === 'pull_request' ? 'd9'.repeat(20) : MERGE,
       GITHUB_API_URL: fake.url,
+      GITHUB_RUN_ID: String(run),
     };
   }
 
+  /**
+   * Outside GitHub Actions there is no artifact service (no
+   * ACTIONS_RUNTIME_TOKEN), so the action warns and leaves the files it would
+   * upload; this stores exactly those under the plan's run, as the service
+   * does. Apply then downloads them through GitHub's REST API (fake-github).
+   */
+  function uploadAsTheServiceWould(run: BundleRun, env: Record<string, string>): void {
+    const name = 'terraform-plan-infra-default';
+    expect(run.stdout).toContain(`the artifact ${name} was not uploaded`);
+    const files = Object.fromEntries(
+      ['tfplan.pgp', 'tfplan.md'].map((f) => [f, readFileSync(join(module, f))] as const),
+    );
+    fake.addArtifact(name, Number(env.GITHUB_RUN_ID), files);
+  }
+
   async function step(command: string, on: 'pull_request' | 'push', inputs: Record<string, string> = {}) {
+    const env = event(on);
     const run = await runBundle(entry, {
       workspace,
-      env: event(on),
+      env,
       inputs: {
         command,
         'working-directory': 'infra',
@@ -79,10 +107,13 @@ describe.skipIf(notice !== undefined)(`terraform action bundle with the real ${t
         tool: terraformTool as string,
         'var-file': 'prod.tfvars',
         'github-token': fake.token,
+        'plan-encryption-key': PLAN_KEY,
         ...inputs,
       },
     });
     runs.push(run);
+    if (command === 'plan' && (inputs['working-directory'] ?? 'infra') === 'infra')
+      uploadAsTheServiceWould(run, env);
     return run;
   }
 
@@ -183,7 +214,7 @@ describe.skipIf(notice !== undefined)(`terraform action bundle with the real ${t
     const run = await step('apply', 'push', { 'allow-destroy': 'true' });
     expect(run.exitCode).toBe(1);
     expect(errors(run)).toMatch(
-      /refusing to apply the plan of pull request #\d+: the state changed after this plan was made/,
+      /refusing to apply the reviewed plan of #\d+: the state changed after this plan was made/,
     );
     expect(errors(run)).toContain('plan again');
     expect(readFileSync(join(module, 'terraform.tfstate'), 'utf8')).toBe(moved);
