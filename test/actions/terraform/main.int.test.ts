@@ -478,7 +478,9 @@ describe.skipIf(!hasSharedFixtures)(
       vi.stubEnv('INPUT_TOOL', 'tofu');
       const result = await step('validate', 'terraform-plan-comment__basic__4-empty.json');
       expect(result.failed).toBe(true);
-      expect(stdout).toContain('::error::tofu was not found on PATH: install it first');
+      expect(stdout).toMatch(/^::error[^:\n]*::tofu was not found on PATH: install it first/m);
+      // One annotation: the message is not annotated a second time by setFailed.
+      expect(stdout.match(/^::error.*tofu was not found on PATH/gm)).toHaveLength(1);
     });
   },
 );
