@@ -190,7 +190,8 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
   });
 
   it("SIGINT during the canary's readiness wait: outcome, report and summary within the runner's 7.5 s, then post finds nothing left", async () => {
-    const { namespace, files } = setup({ readyTimeout: '5m' });
+    // A scale-down delay that fits the cancel window: main itself leaves nothing for post.
+    const { namespace, files } = setup({ readyTimeout: '5m', scaleDownDelay: '1s' });
     const mainRun = await runBundledAction(main, {
       inputs: { ...inputs(files, fake.kubeconfigPath), image: NEVER_READY_IMAGE },
       env: runEnv,
@@ -258,7 +259,11 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle, a real 
     await fake?.stop();
   });
 
-  function realFiles(namespace: string, extra: Record<string, unknown> = {}) {
+  function realFiles(
+    namespace: string,
+    extra: Record<string, unknown> = {},
+    sequential: Record<string, unknown> = {},
+  ) {
     seedUserObjects(fake, 'istio', namespace);
     return writeRolloutFiles(
       namespace,
@@ -272,7 +277,7 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle, a real 
             targets: [{ url: `${stable.url}/metrics` }, { url: `${canary.url}/metrics` }],
           },
           preset: 'demo',
-          sequential: { minSoak: '2s' },
+          sequential: { minSoak: '2s', ...sequential },
         },
         ...extra,
       }),
@@ -293,7 +298,9 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle, a real 
 
   it('promotes through the fake cluster with real metrics and records GitHub Deployment statuses', async () => {
     const namespace = 'action-real';
-    const files = realFiles(namespace);
+    // Judged against a 1 % SLO rate: the two demo services' ~100 rps decide the step in seconds
+    // (against their own 0.1 %, the sequential test would need ~2800 canary requests).
+    const files = realFiles(namespace, {}, { p0: 0.01 });
     const run = await runBundledAction(main, {
       inputs: inputs(files, fake.kubeconfigPath, { 'github-token': github.token, environment: 'production' }),
       env: githubEnv(),
