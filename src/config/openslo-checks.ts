@@ -11,7 +11,7 @@ import type {
   SliFile,
   SloFile,
 } from './openslo.js';
-import type { SourceConfig } from './source.js';
+import { cloudAuthSchema, type SourceConfig } from './source.js';
 import { problemAt, type YamlDocument } from './yaml-document.js';
 
 type Metric = { metricSource: { type?: string; spec: Record<string, unknown>; metricSourceRef?: string } };
@@ -390,7 +390,20 @@ function prometheusOf(
       `DataSource "${dataSource.metadata.name}" of type Prometheus needs connectionDetails.url, an http(s) URL such as https://prometheus.example:9090${address ? ` (got ${JSON.stringify(address)})` : ''}`,
     );
   }
-  return { provider: 'prometheus', address };
+  // The cloud auth of a managed Prometheus (sigv4, azure, google, ibm) rides in the same free-form
+  // block, in the shape of a Gate source's `auth`.
+  if (details.auth === undefined || details.auth === null) return { provider: 'prometheus', address };
+  const auth = cloudAuthSchema.safeParse(details.auth);
+  if (!auth.success) {
+    const issue = auth.error.issues[0];
+    const path = ['auth', ...(issue?.path ?? [])].join('.');
+    throw problem(
+      document,
+      at,
+      `DataSource "${dataSource.metadata.name}" connectionDetails.${path}: ${issue?.message ?? 'is invalid'} (the same fields as a Gate source's auth: type sigv4, azure, google or ibm)`,
+    );
+  }
+  return { provider: 'prometheus', address, auth: auth.data } as SourceConfig;
 }
 
 function problem(document: YamlDocument, path: Array<string | number>, message: string): ConfigurationError {

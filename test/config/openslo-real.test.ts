@@ -109,6 +109,42 @@ describe('OpenSLO as people write it (files written from the OpenSLO v1 README)'
     ]);
   });
 
+  it("takes a managed Prometheus's cloud auth from the DataSource's connectionDetails", () => {
+    const slo = (auth: string) => `- apiVersion: openslo/v1
+  kind: DataSource
+  metadata: { name: amp }
+  spec:
+    type: Prometheus
+    connectionDetails:
+      url: https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1
+      auth: ${auth}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: { name: s }
+  spec:
+    service: foo
+    indicator:
+      metadata: { name: i }
+      spec:
+        thresholdMetric:
+          metricSource: { metricSourceRef: amp, spec: { query: up } }
+    budgetingMethod: Occurrences
+    objectives: [{ op: gte, value: 1, target: 0.9 }]
+`;
+    const [gate] = loadGateTexts([{ file: 'amp.yaml', text: slo('{ type: sigv4, region: eu-west-1 }') }]);
+    expect(gate?.source).toMatchObject({
+      provider: 'prometheus',
+      address: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1',
+      auth: { type: 'sigv4', region: 'eu-west-1', service: 'aps' },
+    });
+    const [problem] = problemsOf(() =>
+      loadGateTexts([{ file: 'amp.yaml', text: slo('{ type: kerberos }') }]),
+    );
+    expect(problem?.message).toMatch(
+      /DataSource "amp" connectionDetails\.auth\.type: .*sigv4, azure, google or ibm/,
+    );
+  });
+
   it('refuses a DataSource that glidepath cannot query, naming what to give', () => {
     const text = `- apiVersion: openslo/v1
   kind: DataSource
