@@ -36,3 +36,25 @@ export function formatProblem(problem: ConfigProblem): string {
 export function isConfigurationError(e: unknown): e is ConfigurationError {
   return e instanceof ConfigurationError;
 }
+
+/**
+ * Gathers the problems of several independent checks so that one run reports
+ * them all: `collect(fn)` returns fn's result, or undefined when it threw a
+ * ConfigurationError, whose problems join `problems`. Other errors (bugs) pass.
+ */
+export function problemCollector(): {
+  problems: ConfigProblem[];
+  collect: <T>(fn: () => T) => T | undefined;
+} {
+  const problems: ConfigProblem[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e: unknown) {
+      if (!(e instanceof ConfigurationError)) throw e;
+      problems.push(...e.problems);
+      return undefined;
+    }
+  };
+  return { problems, collect };
+}

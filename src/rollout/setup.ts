@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { clusterRequirementProblems } from '../config/cluster-requirements.js';
 import { parseDuration } from '../config/duration.js';
-import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
+import { ConfigurationError, problemCollector } from '../config/errors.js';
 import { loadRolloutFile, type RolloutSpec } from '../config/load-rollout.js';
 import { contextNamespace, type KubeClients, loadKubeConfig, makeKubeClients } from '../kube/client.js';
 import { LeaseLock, runHolderIdentity, runIdentityFromEnv } from '../kube/lease.js';
@@ -45,16 +45,7 @@ export interface PreparedRollout {
  */
 export function prepareRollout(inputs: RolloutInputs): PreparedRollout {
   const env = inputs.env ?? process.env;
-  const problems: ConfigProblem[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (e: unknown) {
-      if (!(e instanceof ConfigurationError)) throw e;
-      problems.push(...e.problems);
-      return undefined;
-    }
-  };
+  const { problems, collect } = problemCollector();
   const kubeConfig = collect(() => loadKubeConfig({ kubeconfig: inputs.kubeconfig, env }));
   const spec = collect(() =>
     loadRolloutFile(inputs.config, { namespace: kubeConfig ? contextNamespace(kubeConfig) : undefined }),

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { clusterRequirementProblems } from '../config/cluster-requirements.js';
-import { type ConfigProblem, ConfigurationError } from '../config/errors.js';
+import { ConfigurationError, problemCollector } from '../config/errors.js';
 import { loadRolloutFile, type RolloutSpec } from '../config/load-rollout.js';
 import { createMetricsSource } from '../metrics/registry.js';
-import { checkImageReference, readDeploymentManifest } from './manifest.js';
+import { checkImageReference, readRolloutManifest } from './manifest.js';
 
 /**
  * The canary action's checks that need no cluster and no metrics server: the
@@ -17,16 +17,7 @@ export async function validateRolloutOffline(inputs: {
   image: string;
   env?: Record<string, string | undefined>;
 }): Promise<RolloutSpec> {
-  const problems: ConfigProblem[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (e: unknown) {
-      if (!(e instanceof ConfigurationError)) throw e;
-      problems.push(...e.problems);
-      return undefined;
-    }
-  };
+  const { problems, collect } = problemCollector();
   const spec = collect(() => loadRolloutFile(inputs.config));
   let manifestText: string | undefined;
   try {
@@ -38,7 +29,17 @@ export async function validateRolloutOffline(inputs: {
     });
   }
   if (spec && manifestText !== undefined) {
-    collect(() => readDeploymentManifest(manifestText as string, inputs.manifest, spec.service));
+    // The same manifest checks as a real run (container choice, the rollout's namespace), so that
+    // validate-only never passes what the rollout then refuses.
+    collect(() =>
+      readRolloutManifest(
+        manifestText as string,
+        inputs.manifest,
+        spec.service,
+        spec.config.container,
+        spec.namespace,
+      ),
+    );
   }
   const imageProblem = checkImageReference(inputs.image);
   if (imageProblem) problems.push(imageProblem);

@@ -8,7 +8,7 @@ import type { GateReport } from '../../src/analysis/check-result.js';
 import { evaluateChecks, planGates } from '../../src/analysis/gate.js';
 import { loadGateTexts } from '../../src/config/load-gates.js';
 import { loadRolloutText } from '../../src/config/load-rollout.js';
-import { SimulatedMetrics } from '../../src/metrics/simulated.js';
+import { SimulatedMetrics } from '../../src/simulation/metrics.js';
 import type { MetricsSource } from '../../src/metrics/source.js';
 import { runRollout } from '../../src/rollout/engine.js';
 import type { RolloutReport } from '../../src/rollout/report.js';
@@ -17,7 +17,7 @@ import {
   MemoryRouter,
   MemoryWorkloads,
   VirtualClock,
-} from '../../src/rollout/simulation/memory.js';
+} from '../../src/simulation/memory.js';
 import { type Plan, parsePlan } from '../../src/terraform/plan.js';
 
 const rolloutConfig = `service: demo

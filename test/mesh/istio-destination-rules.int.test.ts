@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/rollout/simulation/memory.js';
+import { VirtualClock } from '../../src/simulation/memory.js';
 import { kubeRollout, rolloutConfig, seedUserObjects } from '../rollout/kube-fixture.js';
 import { type FakeKube, type KubeObject, startFakeKube } from '../support/fake-kube/index.js';
 import { hasSharedFixtures } from '../support/shared-fixtures.js';

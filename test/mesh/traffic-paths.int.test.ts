@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/rollout/simulation/memory.js';
+import { VirtualClock } from '../../src/simulation/memory.js';
 import {
   httpRoute,
   kubeRollout,

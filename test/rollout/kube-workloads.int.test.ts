@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { ConfigurationError } from '../../src/config/errors.js';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { runJanitor } from '../../src/rollout/janitor.js';
-import { VirtualClock } from '../../src/rollout/simulation/memory.js';
+import { VirtualClock } from '../../src/simulation/memory.js';
 import { type FakeKube, type KubeObject, startFakeKube } from '../support/fake-kube/index.js';
 import { hasSharedFixtures } from '../support/shared-fixtures.js';
 import {
