@@ -8,16 +8,11 @@ import type { GateReport } from '../../src/analysis/check-result.js';
 import { evaluateChecks, planGates } from '../../src/analysis/gate.js';
 import { loadGateTexts } from '../../src/config/load-gates.js';
 import { loadRolloutText } from '../../src/config/load-rollout.js';
-import { SimulatedMetrics } from '../../src/simulation/metrics.js';
 import type { MetricsSource } from '../../src/metrics/source.js';
 import { runRollout } from '../../src/rollout/engine.js';
 import type { RolloutReport } from '../../src/rollout/report.js';
-import {
-  MemoryLock,
-  MemoryRouter,
-  MemoryWorkloads,
-  VirtualClock,
-} from '../../src/simulation/memory.js';
+import { MemoryLock, MemoryRouter, MemoryWorkloads, VirtualClock } from '../../src/simulation/memory.js';
+import { SimulatedMetrics } from '../../src/simulation/metrics.js';
 import { type Plan, parsePlan } from '../../src/terraform/plan.js';
 
 const rolloutConfig = `service: demo
