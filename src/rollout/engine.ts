@@ -363,7 +363,24 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
     const budget = cleanupBudget(now, (ms) => clock.sleep(ms), budgetMs);
     const scope = { deadlineAt: budget.deadlineAt, now, what: 'the rollback' };
     let primaryReverted = !promoting;
+    // The holder is checked before each rollback write too (restore.ts): once another run or the
+    // janitor has taken the Lease, these objects are theirs.
+    const holdsLease = async (what: string) => {
+      await guard?.check(what);
+    };
+    const stopOnLostLease = (lost: LeaseLostError, serving: RolloutReport['serving'] = 'unknown') => {
+      lostLease = true;
+      report.outcome = 'failed';
+      report.reason = `${report.reason}; this run lost the rollout lock during the rollback and stopped without writing anything more: ${lost.message}`;
+      report.serving = serving;
+      decide('stop', lost.message);
+    };
     if (promoting && workloads.revertPrimary) {
+      try {
+        await holdsLease(`put ${spec.service}-primary back on its previous spec`);
+      } catch (e: unknown) {
+        if (e instanceof LeaseLostError) return stopOnLostLease(e);
+      }
       // The canary still serves its share while the primary goes back to the old spec; half the
       // budget at most, so that resetting the route still fits.
       const revert = workloads.revertPrimary.bind(workloads);
@@ -386,9 +403,14 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
         });
     }
     const restored = await withRequestScope(scope, () =>
-      restoreTraffic(router, workloads, budget, (msg) => decide('roll back', msg), current),
+      restoreTraffic(router, workloads, budget, (msg) => decide('roll back', msg), current, holdsLease),
     );
     current = restored.weights;
+    if (restored.lostLease)
+      return stopOnLostLease(
+        restored.lostLease,
+        restored.confirmed ? (primaryReverted ? 'previous' : 'new') : 'unknown',
+      );
     const clean = restored.confirmed && restored.canaryScaledDown;
     if (!restored.confirmed) {
       report.reason = `${report.reason}; the rollback did not complete: traffic was last confirmed at ${describeWeights(restored.weights)} (the next post step, janitor or run finishes it)`;
@@ -406,16 +428,20 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
       retryCleanup(
         'recording the rollout state',
         () =>
-          lock.record({
-            phase: clean ? (report.outcome as string) : 'rolling-back',
-            step: report.steps.length - 1,
-            weights: { stable: current.primary, canary: current.canary },
-            revision: workloads.revision,
-            startedAt: report.startedAt,
-          }),
+          holdsLease('record the rollout state').then(() =>
+            lock.record({
+              phase: clean ? (report.outcome as string) : 'rolling-back',
+              step: report.steps.length - 1,
+              weights: { stable: current.primary, canary: current.canary },
+              revision: workloads.revision,
+              startedAt: report.startedAt,
+            }),
+          ),
         budget,
       ),
     );
+    if (!recorded.ok && recorded.error instanceof LeaseLostError)
+      return stopOnLostLease(recorded.error, report.serving);
     if (!recorded.ok) decide('roll back', recorded.reason);
     await runHook('rollback', { outcome: report.outcome, reason: report.reason }).catch(() => undefined);
   }

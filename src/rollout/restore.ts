@@ -1,3 +1,4 @@
+import { LeaseLostError } from '../kube/lease.js';
 import type { TrafficRouter, Weights } from '../mesh/router.js';
 import { type CleanupBudget, retryCleanup } from './retry-policy.js';
 import type { Workloads } from './workloads.js';
@@ -10,7 +11,12 @@ export interface RestoreResult {
   canaryScaledDown: boolean;
   /** Why the restore is incomplete, in words; empty when it is complete. */
   problems: string[];
+  /** Set when another run (or the janitor) took the Lease mid-restore: nothing more was written. */
+  lostLease?: LeaseLostError;
 }
+
+/** Resolves while this run holds the rollout's Lease; throws LeaseLostError once another run does. */
+export type HoldsLease = (what: string) => Promise<void>;
 
 /**
  * 100 % primary, then no canary pods, within one time budget (retry-policy.ts). The canary is
@@ -25,9 +31,29 @@ export async function restoreTraffic(
   budget: CleanupBudget,
   log: (message: string) => void,
   lastConfirmed: Weights | undefined,
+  holdsLease: HoldsLease = async () => undefined,
 ): Promise<RestoreResult> {
   const problems: string[] = [];
-  const reset = await retryCleanup('resetting traffic to 100 % primary', () => router.reset(), budget, log);
+  // The holder is checked before every attempt: a Lease taken over mid-rollback means another
+  // run (or the janitor) owns these objects now, and a rollback write would fight it.
+  const guarded =
+    <T>(what: string, write: () => Promise<T>) =>
+    async () => {
+      await holdsLease(what);
+      return write();
+    };
+  const resetting = 'resetting traffic to 100 % primary';
+  const reset = await retryCleanup(
+    resetting,
+    guarded(resetting, () => router.reset()),
+    budget,
+    log,
+  );
+  if (!reset.ok && reset.error instanceof LeaseLostError) {
+    problems.push(reset.reason);
+    const served = lastConfirmed ?? { primary: -1, canary: -1 };
+    return { weights: served, confirmed: false, canaryScaledDown: false, problems, lostLease: reset.error };
+  }
   if (!reset.ok) {
     const served = lastConfirmed ?? { primary: -1, canary: -1 };
     problems.push(
@@ -35,14 +61,16 @@ export async function restoreTraffic(
     );
     return { weights: served, confirmed: false, canaryScaledDown: false, problems };
   }
+  const scaling = 'scaling the canary to 0';
   const scaled = await retryCleanup(
-    'scaling the canary to 0',
-    () => workloads.scaleDownCanary(budget),
+    scaling,
+    guarded(scaling, () => workloads.scaleDownCanary(budget)),
     budget,
     log,
   );
   if (!scaled.ok) problems.push(scaled.reason);
-  return { weights: reset.value, confirmed: true, canaryScaledDown: scaled.ok, problems };
+  const lostLease = !scaled.ok && scaled.error instanceof LeaseLostError ? scaled.error : undefined;
+  return { weights: reset.value, confirmed: true, canaryScaledDown: scaled.ok, problems, lostLease };
 }
 
 export function describeWeights(weights: Weights | undefined): string {

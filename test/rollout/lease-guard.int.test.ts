@@ -149,3 +149,103 @@ describe.skipIf(!hasSharedFixtures)(
     });
   },
 );
+
+// The same rule during a rollback: client-go's OnStoppedLeading means stop acting, and a rollback
+// is writes too (the route reset, the canary scale-down, the state record) to objects that the new
+// holder now owns; it may be rolling out a newer version on them already.
+describe.skipIf(!hasSharedFixtures)(
+  'a run that lost the Lease does not roll back what another run owns',
+  () => {
+    let fake: FakeKube;
+    let n = 0;
+    beforeAll(async () => {
+      fake = await startFakeKube();
+    });
+    afterAll(async () => {
+      await fake.stop();
+    });
+
+    function takeOver(namespace: string, at: number): number {
+      fake.mutate('coordination.k8s.io', 'v1', 'Lease', namespace, 'glidepath-payments', (lease) => {
+        const spec = lease.spec as Record<string, unknown>;
+        spec.holderIdentity = OTHER_RUN;
+        spec.renewTime = new Date(at).toISOString().replace('Z', '000Z');
+      });
+      return fake.writeCount;
+    }
+
+    function failingRollout(prefix: string) {
+      const namespace = `${prefix}-${++n}`;
+      seedUserObjects(fake, 'istio', namespace);
+      const rollout = kubeRollout(fake, namespace, {
+        config: rolloutConfig('istio', namespace, { steps: [20, 50], leaseDuration: '1m' }),
+        canaryErrorRate: 0.3,
+        env: runEnv,
+      });
+      return { namespace, rollout };
+    }
+
+    function routeWeights(namespace: string): number[] {
+      const vs = fake.get(
+        'networking.istio.io',
+        'v1',
+        'VirtualService',
+        namespace,
+        'payments',
+      ) as unknown as {
+        spec: { http: Array<{ name?: string; route?: Array<{ weight?: number }> }> };
+      };
+      return (vs.spec.http.find((r) => r.name === 'main')?.route ?? []).map((d) => d.weight ?? 0);
+    }
+
+    it('taken over as the rollback begins: no route reset, no scale-down, no record, no release', async () => {
+      const { namespace, rollout } = failingRollout('lost-before-rollback');
+      let writesAtTakeover = -1;
+      let weightsAtTakeover: number[] = [];
+      const report = await rollout.run({
+        onEvent: (e) => {
+          if (writesAtTakeover >= 0 || !e.message.startsWith('roll back:')) return;
+          weightsAtTakeover = routeWeights(namespace);
+          writesAtTakeover = takeOver(namespace, rollout.clock.now());
+        },
+      });
+      expect(writesAtTakeover).toBeGreaterThan(0);
+      expect(report.outcome).toBe('failed');
+      expect(report.reason).toMatch(
+        /lost the rollout lock during the rollback .*held by run shop\/payments\/12\/1/,
+      );
+      expect(report.serving).toBe('unknown');
+      expect(fake.writes.slice(writesAtTakeover)).toEqual([]);
+      expect(routeWeights(namespace)).toEqual(weightsAtTakeover);
+      expect(weightsAtTakeover).toEqual([80, 20]);
+      expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBeGreaterThan(0);
+      expect(leaseOf(fake, namespace)?.spec?.holderIdentity).toBe(OTHER_RUN);
+    });
+
+    it('taken over between the route reset and the scale-down: the canary is left to the new holder', async () => {
+      const { namespace, rollout } = failingRollout('lost-mid-rollback');
+      let rollingBack = false;
+      let writesAtTakeover = -1;
+      const reset = rollout.prepared.router.reset.bind(rollout.prepared.router);
+      rollout.prepared.router.reset = async () => {
+        const weights = await reset();
+        if (rollingBack && writesAtTakeover < 0) writesAtTakeover = takeOver(namespace, rollout.clock.now());
+        return weights;
+      };
+      const report = await rollout.run({
+        onEvent: (e) => {
+          if (e.message.startsWith('roll back:')) rollingBack = true;
+        },
+      });
+      expect(writesAtTakeover).toBeGreaterThan(0);
+      expect(report.outcome).toBe('failed');
+      expect(report.reason).toMatch(/lost the rollout lock during the rollback/);
+      // The reset was confirmed before the takeover: the previous version serves everything.
+      expect(report.serving).toBe('previous');
+      expect(routeWeights(namespace)).toEqual([100, 0]);
+      expect(fake.writes.slice(writesAtTakeover)).toEqual([]);
+      expect(deployment(fake, namespace, 'payments-canary')?.spec.replicas).toBeGreaterThan(0);
+      expect(leaseOf(fake, namespace)?.spec?.holderIdentity).toBe(OTHER_RUN);
+    });
+  },
+);
