@@ -1,7 +1,7 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import type { BurnRateRule } from '../analysis/burn-rate.js';
 import { parseDuration } from './duration.js';
-import { type ConfigProblem, ConfigurationError } from './errors.js';
+import { type ConfigProblem, ConfigurationError, formatProblem, problemCollector } from './errors.js';
 import type { BurnRateDefinition, CheckDefinition, GateDefinition } from './gate-definition.js';
 import type {
   AlertConditionFile,
@@ -43,6 +43,8 @@ export function sloToGate(
   alerts: AlertObjects = { policies: new Map(), conditions: new Map(), broken: new Map() },
 ): GateDefinition {
   const sourceContext: SourceContext = { dataSources };
+  // Every objective, query and alert policy is checked on its own, so one pass reports them all.
+  const { problems, collect } = problemCollector();
   const promQuery = (metric: Metric, doc: YamlDocument, field: Array<string | number>) =>
     metricQuery(metric, doc, field, sourceContext);
   const base = ['spec'] as const;
@@ -65,7 +67,18 @@ export function sloToGate(
     indicatorField = [...base, 'indicatorRef'];
   }
 
-  const checks: CheckDefinition[] = slo.spec.objectives.map((objective, i) => {
+  const objectiveChecks = slo.spec.objectives.map((objective, i) =>
+    collect(() => objectiveCheck(objective, i)),
+  );
+  const burnRate = collect(() =>
+    alertPolicyBurnRate(slo, document, indicator, indicatorField, promQuery, alerts),
+  );
+  // Objectives share their indicator: its problem is reported once, not once per objective.
+  if (problems.length > 0)
+    throw new ConfigurationError([...new Map(problems.map((p) => [formatProblem(p), p])).values()]);
+  const checks = objectiveChecks as CheckDefinition[];
+
+  function objectiveCheck(objective: SloFile['spec']['objectives'][number], i: number): CheckDefinition {
     const field = `spec.objectives[${i}]`;
     const target = objective.target ?? (objective.targetPercent as number) / 100;
     const name =
@@ -78,15 +91,16 @@ export function sloToGate(
     if (indicator.ratioMetric) {
       const ratio = indicator.ratioMetric;
       const fieldOf = (part: string) => [...indicatorField, 'ratioMetric', part];
-      const total = counted(
-        promQuery(ratio.total as Metric, document, fieldOf('total')),
-        ratio.counter,
-        document,
-        fieldOf('total'),
-      );
-      const query = ratio.good
-        ? `(${counted(promQuery(ratio.good, document, fieldOf('good')), ratio.counter, document, fieldOf('good'))}) / (${total})`
-        : `1 - (${counted(promQuery(ratio.bad as Metric, document, fieldOf('bad')), ratio.counter, document, fieldOf('bad'))}) / (${total})`;
+      // Both parts are checked before either problem is thrown.
+      const parts = problemCollector();
+      const part = (metric: Metric, which: string) =>
+        parts.collect(() =>
+          counted(promQuery(metric, document, fieldOf(which)), ratio.counter, document, fieldOf(which)),
+        ) ?? '';
+      const total = part(ratio.total as Metric, 'total');
+      const numerator = ratio.good ? part(ratio.good, 'good') : part(ratio.bad as Metric, 'bad');
+      if (parts.problems.length > 0) throw new ConfigurationError(parts.problems);
+      const query = ratio.good ? `(${numerator}) / (${total})` : `1 - (${numerator}) / (${total})`;
       return { name, query, min: target, onNoData: 'fail', location };
     }
     if (objective.op === undefined || objective.value === undefined) {
@@ -108,9 +122,8 @@ export function sloToGate(
       fractionOf: { op: objective.op, value: objective.value },
       location,
     };
-  });
+  }
 
-  const burnRate = alertPolicyBurnRate(slo, document, indicator, indicatorField, promQuery, alerts);
   if (burnRate) {
     slo.spec.objectives.forEach((objective, i) => {
       const objectiveCheck = checks[i] as CheckDefinition;

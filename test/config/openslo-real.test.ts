@@ -109,6 +109,74 @@ describe('OpenSLO as people write it (files written from the OpenSLO v1 README)'
     ]);
   });
 
+  it('reports every problem inside one SLO too: each objective, and both parts of a ratio', () => {
+    // An SLO as the OpenSLO spec's ratioMetric example writes it, with a mistake in each part, repeated by two objectives.
+    const text = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-good-ratio
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            metricSourceRef: thanos
+            spec:
+              query: sum(http_requests_total{code!~"5.."})
+        total:
+          metricSource:
+            metricSourceRef: cortex
+            spec:
+              query: sum(http_requests_total)
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: strict
+      target: 0.999
+    - displayName: loose
+      target: 0.99
+`;
+    const problems = problemsOf(() => loadGateTexts([{ file: 'slo.yaml', text }]));
+    const shown = problems.map((p) => `${p.line} ${p.field} ${p.message}`);
+    expect(shown).toEqual([
+      expect.stringMatching(/^20 .*total\.metricSource\.metricSourceRef no DataSource named "cortex"/),
+      expect.stringMatching(/^15 .*good\.metricSource\.metricSourceRef no DataSource named "thanos"/),
+    ]);
+
+    const threshold = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-latency
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-p99
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: histogram_quantile(0.99, sum by (le) (rate(http_duration_seconds_bucket[5m])))
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: fast
+      target: 0.99
+    - displayName: slow
+      op: lte
+      target: 0.999
+`;
+    const perObjective = problemsOf(() => loadGateTexts([{ file: 'latency.yaml', text: threshold }]));
+    expect(perObjective.map((p) => `${p.line} ${p.message}`)).toEqual([
+      expect.stringMatching(/^18 a thresholdMetric objective needs op .* and value/),
+      expect.stringMatching(/^20 a thresholdMetric objective needs op .* and value/),
+    ]);
+  });
+
   it("takes a managed Prometheus's cloud auth from the DataSource's connectionDetails", () => {
     const slo = (auth: string) => `- apiVersion: openslo/v1
   kind: DataSource
