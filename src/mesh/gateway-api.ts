@@ -4,6 +4,7 @@ import { isNotFound } from '../kube/api-status.js';
 import { applyObject } from '../kube/apply.js';
 import { lastForeignWriter } from '../kube/field-managers.js';
 import { updateWithRetry } from '../kube/patch.js';
+import { resetToPrimary } from './reset-to-primary.js';
 import {
   ALL_PRIMARY,
   assertWeights,
@@ -158,17 +159,11 @@ export class GatewayApiRouter implements TrafficRouter {
     return this.weightsOf(await this.readRoute());
   }
 
-  async reset(): Promise<Weights> {
-    let current: Weights | undefined;
-    try {
-      current = this.weightsOf(await this.readRoute());
-    } catch (e: unknown) {
-      // Without a rule that glidepath split, it never sent traffic to the canary: nothing to undo.
-      if (e instanceof ConfigurationError) return ALL_PRIMARY;
-      throw e;
-    }
-    if (current === undefined) return ALL_PRIMARY;
-    return this.setWeights(ALL_PRIMARY);
+  reset(): Promise<Weights> {
+    return resetToPrimary(
+      async () => this.weightsOf(await this.readRoute()),
+      (weights) => this.setWeights(weights),
+    );
   }
 
   private weightsOf(route: HTTPRoute): Weights | undefined {

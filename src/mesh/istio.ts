@@ -5,6 +5,7 @@ import { applyObject, FIELD_MANAGER } from '../kube/apply.js';
 import { lastForeignWriter } from '../kube/field-managers.js';
 import { updateWithRetry } from '../kube/patch.js';
 import { MANAGED_BY } from '../rollout/labels.js';
+import { resetToPrimary } from './reset-to-primary.js';
 import {
   ALL_PRIMARY,
   assertWeights,
@@ -165,17 +166,11 @@ export class IstioRouter implements TrafficRouter {
     return this.weightsOf(await this.readVirtualService());
   }
 
-  async reset(): Promise<Weights> {
-    let current: Weights | undefined;
-    try {
-      current = this.weightsOf(await this.readVirtualService());
-    } catch (e: unknown) {
-      // Without a route that glidepath split, it never sent traffic to the canary: nothing to undo.
-      if (e instanceof ConfigurationError) return ALL_PRIMARY;
-      throw e;
-    }
-    if (current === undefined) return ALL_PRIMARY;
-    return this.setWeights(ALL_PRIMARY);
+  reset(): Promise<Weights> {
+    return resetToPrimary(
+      async () => this.weightsOf(await this.readVirtualService()),
+      (weights) => this.setWeights(weights),
+    );
   }
 
   private weightsOf(vs: VirtualService): Weights | undefined {

@@ -3,6 +3,7 @@ import { ConfigurationError } from '../config/errors.js';
 import { isNotFound } from '../kube/api-status.js';
 import { applyObject, FIELD_MANAGER } from '../kube/apply.js';
 import { updateWithRetry } from '../kube/patch.js';
+import { resetToPrimary } from './reset-to-primary.js';
 import {
   ALL_PRIMARY,
   assertWeights,
@@ -132,17 +133,11 @@ export class SmiRouter implements TrafficRouter {
     return split === undefined ? undefined : this.weightsOf(split);
   }
 
-  async reset(): Promise<Weights> {
-    let current: Weights | undefined;
-    try {
-      current = await this.getWeights();
-    } catch (e: unknown) {
-      if (e instanceof ConfigurationError) return ALL_PRIMARY;
-      throw e;
-    }
-    // Without a split glidepath never sent traffic to the canary: nothing to undo.
-    if (current === undefined) return ALL_PRIMARY;
-    return this.setWeights(ALL_PRIMARY);
+  reset(): Promise<Weights> {
+    return resetToPrimary(
+      async () => await this.getWeights(),
+      (weights) => this.setWeights(weights),
+    );
   }
 
   private weightValue(percent: number): number | string {
