@@ -1,3 +1,4 @@
+import { formatCount } from '../github/format.js';
 import { diffLines, formatDiff, pathText, under } from './diff.js';
 import {
   type ChangeKind,
@@ -83,7 +84,7 @@ export function verdictOf(plan: Plan, counts: PlanCounts = countChanges(plan), r
     return plan.hasPriorState ? 'no changes' : 'no state yet';
   }
   if (counts.add + counts.change + counts.destroy + counts.replace > 0) {
-    return `+${counts.add} ~${counts.change} -${counts.destroy} ±${counts.replace}`;
+    return `+${formatCount(counts.add)} ~${formatCount(counts.change)} -${formatCount(counts.destroy)} ±${formatCount(counts.replace)}`;
   }
   if (hasChanges(counts)) return `+0 ~0 -0 ±0`;
   return counts.drift > 0 ? 'drift only' : 'no changes';
@@ -99,12 +100,12 @@ function code(text: string): string {
 
 function extras(counts: PlanCounts): string {
   const parts: string[] = [];
-  if (counts.import) parts.push(`${counts.import} to import`);
-  if (counts.move) parts.push(`${counts.move} moved`);
-  if (counts.forget) parts.push(`${counts.forget} to forget`);
-  if (counts.read) parts.push(`${counts.read} data source(s) read at apply`);
-  if (counts.outputs) parts.push(`${counts.outputs} output change(s)`);
-  if (counts.drift) parts.push(`${counts.drift} changed outside Terraform`);
+  if (counts.import) parts.push(`${formatCount(counts.import)} to import`);
+  if (counts.move) parts.push(`${formatCount(counts.move)} moved`);
+  if (counts.forget) parts.push(`${formatCount(counts.forget)} to forget`);
+  if (counts.read) parts.push(`${formatCount(counts.read)} data source(s) read at apply`);
+  if (counts.outputs) parts.push(`${formatCount(counts.outputs)} output change(s)`);
+  if (counts.drift) parts.push(`${formatCount(counts.drift)} changed outside Terraform`);
   return parts.join(' · ');
 }
 
@@ -126,7 +127,8 @@ function moduleRows(changes: ResourceChange[]): string[] {
   return [...rows]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
-      ([mod, r]) => `| ${code(mod)} | ${r.add} | ${r.change} | ${r.destroy} | ${r.replace} | ${r.other} |`,
+      ([mod, r]) =>
+        `| ${code(mod)} | ${[r.add, r.change, r.destroy, r.replace, r.other].map(formatCount).join(' | ')} |`,
     );
 }
 
@@ -203,7 +205,7 @@ const MAX_LISTED = 100;
 
 function listed<T>(items: T[], line: (item: T) => string): string {
   const lines = items.slice(0, MAX_LISTED).map(line);
-  if (items.length > MAX_LISTED) lines.push(`> - … and ${items.length - MAX_LISTED} more`);
+  if (items.length > MAX_LISTED) lines.push(`> - … and ${formatCount(items.length - MAX_LISTED)} more`);
   return lines.join('\n');
 }
 
@@ -244,12 +246,12 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): RenderResul
     );
   if (destructive.length > 0) {
     head.push(
-      `> [!WARNING]\n> **${destructive.length} destructive change(s)**\n${listed(destructive, (c) => `> - ⚠️ **${c.kind === 'delete' ? 'delete' : 'replace'}** ${code(c.address)}${describe(c)}`)}`,
+      `> [!WARNING]\n> **${formatCount(destructive.length)} destructive change(s)**\n${listed(destructive, (c) => `> - ⚠️ **${c.kind === 'delete' ? 'delete' : 'replace'}** ${code(c.address)}${describe(c)}`)}`,
     );
   }
   if (deposed.length > 0) {
     head.push(
-      `> [!NOTE]\n> **${deposed.length} deposed object(s) will be destroyed**: left over from a partially-failed create-before-destroy replacement. The current instance is kept.\n${listed(deposed, (c) => `> - ${code(c.address)} (deposed object ${code(c.deposed ?? '')})`)}`,
+      `> [!NOTE]\n> **${formatCount(deposed.length)} deposed object(s) will be destroyed**: left over from a partially-failed create-before-destroy replacement. The current instance is kept.\n${listed(deposed, (c) => `> - ${code(c.address)} (deposed object ${code(c.deposed ?? '')})`)}`,
     );
   }
   if (forgotten.length > 0) {
@@ -260,7 +262,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): RenderResul
   }
   if (plan.checks.length > 0) {
     head.push(
-      `> [!WARNING]\n> **${plan.checks.length} check(s) failed** (Terraform reports them as warnings; the plan can still be applied):\n${listed(plan.checks, (c) => `> - ${code(c.address)} ${c.status === 'error' ? 'errored' : 'failed'}${c.messages.length ? `: ${escapeHtml(c.messages.join(' / ').replace(/\s+/g, ' '))}` : ''}`)}`,
+      `> [!WARNING]\n> **${formatCount(plan.checks.length)} check(s) failed** (Terraform reports them as warnings; the plan can still be applied):\n${listed(plan.checks, (c) => `> - ${code(c.address)} ${c.status === 'error' ? 'errored' : 'failed'}${c.messages.length ? `: ${escapeHtml(c.messages.join(' / ').replace(/\s+/g, ' '))}` : ''}`)}`,
     );
   }
   const headText = neutralizeMarkers(head.join('\n\n'));
@@ -292,9 +294,10 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): RenderResul
       ? `GitHub's ${(maxBytes / 1024 / 1024).toFixed(maxBytes % (1024 * 1024) === 0 ? 0 : 2)} MiB job-summary limit`
       : `GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit`);
   const noteFor = (dropped: number, what: string) =>
-    `> [!NOTE]\n> ${dropped} of ${what} were cut to stay under ${limitName}. ${options.fullTextHint ?? 'The full plan is in the job summary and the plan artifact.'}`;
+    `> [!NOTE]\n> ${formatCount(dropped)} of ${what} were cut to stay under ${limitName}. ${options.fullTextHint ?? 'The full plan is in the job summary and the plan artifact.'}`;
   // Room for the longest note this render can need, so adding it never overflows.
-  const reserve = noteFor(sections.length + rows.length, `${sections.length} sections`).length + 64;
+  const reserve =
+    noteFor(sections.length + rows.length, `${formatCount(sections.length)} sections`).length + 64;
   const budget = { chars: maxChars - reserve, bytes: maxBytes - reserve * 4 };
 
   const out: string[] = [];
@@ -330,7 +333,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): RenderResul
       tableSize = next;
       kept++;
     }
-    if (kept < rows.length) table.push(`| … and ${rows.length - kept} more modules | | | | | |`);
+    if (kept < rows.length) table.push(`| … and ${formatCount(rows.length - kept)} more modules | | | | | |`);
     add(table.join('\n'));
   }
   let kept = 0;
@@ -342,7 +345,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): RenderResul
   }
   if (kept < sections.length) {
     truncated = true;
-    out.push(noteFor(sections.length - kept, `${sections.length} sections`));
+    out.push(noteFor(sections.length - kept, `${formatCount(sections.length)} sections`));
   } else if (truncated) out.push(noteFor(rows.length, 'the plan summary lines'));
   const body = out.join('\n\n');
   return { markdown: `${body}\n`, verdict, counts, changes, truncated };

@@ -50,9 +50,20 @@ describe('dist/', () => {
     }
     expect([...used].sort()).toContain('dist/canary/index.js');
     // No second copy of an action's code (the old post.js) and no bundle no action runs, except the CLI.
-    const shipped = listFiles(join(repoRoot, 'dist'))
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => `dist/${f}`);
+    const js = listFiles(join(repoRoot, 'dist')).filter((f) => f.endsWith('.js'));
+    const isChunk = (f: string) => f.split('/')[1] === 'chunks';
+    const shipped = js.filter((f) => !isChunk(f)).map((f) => `dist/${f}`);
     expect(shipped.filter((f) => !used.has(f) && f !== 'dist/cli/index.js')).toEqual([]);
+    // A chunk is code its bundle loads with import(): each one is named by another file of the same bundle.
+    const unreferenced = js.filter(isChunk).filter((chunk) => {
+      const [bundle, , name = chunk] = chunk.split('/');
+      return !js.some(
+        (f) =>
+          f !== chunk &&
+          f.startsWith(`${bundle}/`) &&
+          readFileSync(join(repoRoot, 'dist', f), 'utf8').includes(name),
+      );
+    });
+    expect(unreferenced, 'chunks no bundle file imports').toEqual([]);
   });
 });

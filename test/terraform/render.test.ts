@@ -95,6 +95,15 @@ describe('comment limit', () => {
     expect(renderPlan(plan, { maxChars: 20_000 }).markdown.length).toBeLessThanOrEqual(20_000);
   });
 
+  it('writes the counts of a large plan with thousands separators', () => {
+    const result = renderPlan(parsePlan(generatePlan(5000), 'generated.json'));
+    expect(result.verdict).toBe('+1,000 ~1,000 -1,000 ±1,000');
+    expect(result.markdown).toContain('**+1,000 ~1,000 -1,000 ±1,000**');
+    expect(result.markdown).toContain('> **2,000 destructive change(s)**');
+    expect(result.markdown).toContain('> - … and 1,900 more');
+    expect(result.markdown).toMatch(/> [\d,]+ of 4,000 sections were cut/);
+  });
+
   it('leaves a small plan whole', () => {
     const result = renderPlan(parsePlan(generatePlan(3)));
     expect(result.truncated).toBe(false);

@@ -1,10 +1,5 @@
 import { getIDToken } from '@actions/core';
-import {
-  AzureCliCredential,
-  ClientAssertionCredential,
-  type TokenCredential,
-  WorkloadIdentityCredential,
-} from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { ConfigurationError } from '../../config/errors.js';
 import type { Mask, OutgoingRequest, Refusal, RequestAuth } from './request-auth.js';
 import { CredentialError } from './request-auth.js';
@@ -49,7 +44,9 @@ export class AzureAuth implements RequestAuth {
     const clientId = options.clientId ?? env.AZURE_CLIENT_ID;
     const authorityHost = options.authorityHost ?? env.AZURE_AUTHORITY_HOST;
     const scope = `${options.audience.replace(/\/$/, '')}/.default`;
-    let make: () => TokenCredential;
+    // @azure/identity is loaded when the first token is needed, not when the
+    // bundle starts (cold start of actions that never use Azure).
+    let make: (sdk: typeof import('@azure/identity')) => TokenCredential;
     const common = authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {};
     if (env.ACTIONS_ID_TOKEN_REQUEST_URL || env.AZURE_FEDERATED_TOKEN_FILE) {
       const missing = [
@@ -67,15 +64,15 @@ export class AzureAuth implements RequestAuth {
     }
     if (env.ACTIONS_ID_TOKEN_REQUEST_URL && tenantId && clientId) {
       this.credential = `the GitHub OIDC token federated to Entra app ${clientId} in tenant ${tenantId}`;
-      make = () =>
-        new ClientAssertionCredential(tenantId, clientId, () => getIDToken(GITHUB_AUDIENCE), common);
+      make = (sdk) =>
+        new sdk.ClientAssertionCredential(tenantId, clientId, () => getIDToken(GITHUB_AUDIENCE), common);
     } else if (env.AZURE_FEDERATED_TOKEN_FILE && tenantId && clientId) {
       const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
       this.credential = `the workload identity token file ${tokenFilePath} for client ${clientId} in tenant ${tenantId}`;
-      make = () => new WorkloadIdentityCredential({ tenantId, clientId, tokenFilePath, ...common });
+      make = (sdk) => new sdk.WorkloadIdentityCredential({ tenantId, clientId, tokenFilePath, ...common });
     } else {
       this.credential = 'the Azure CLI login (azure/login without id-token: write)';
-      make = () => new AzureCliCredential(tenantId ? { tenantId } : {});
+      make = (sdk) => new sdk.AzureCliCredential(tenantId ? { tenantId } : {});
     }
     this.expects = `a token for ${options.audience}, and the identity needs the Monitoring Data Reader role on the Azure Monitor workspace`;
     // A new credential per token: MSAL caches tokens by its own clock, and a
@@ -84,7 +81,7 @@ export class AzureAuth implements RequestAuth {
     this.tokens = new TokenCache(
       async () => {
         try {
-          const token = await make().getToken(scope);
+          const token = await make(await import('@azure/identity')).getToken(scope);
           if (!token) throw new Error('the credential returned no token');
           return { token: token.token, expiresAt: onClock(now, token.expiresOnTimestamp) };
         } catch (e: unknown) {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { GoogleAuth } from 'google-auth-library';
 import { fetch as undiciFetch } from 'undici';
 import { ConfigurationError } from '../../config/errors.js';
 import { createDispatcher } from '../http-client.js';
@@ -47,6 +46,8 @@ export class GoogleCloudAuth implements RequestAuth {
         try {
           // A new client per token: the library caches tokens by its own
           // clock, and a refused token must not come back from that cache.
+          // Loaded with the first token, not at bundle start.
+          const { GoogleAuth } = await import('google-auth-library');
           const client = await new GoogleAuth({
             ...(keyFilename ? { keyFilename } : {}),
             scopes: options.scope,

@@ -1,4 +1,3 @@
-import { IamTokenManager } from 'ibm-cloud-sdk-core';
 import { ConfigurationError } from '../../config/errors.js';
 import { firstLine } from './azure.js';
 import type { Mask, OutgoingRequest, Refusal, RequestAuth } from './request-auth.js';
@@ -46,6 +45,8 @@ export class IbmAuth implements RequestAuth {
     this.tokens = new TokenCache(
       async () => {
         try {
+          // Loaded with the first token, not at bundle start.
+          const { IamTokenManager } = await import('ibm-cloud-sdk-core');
           const manager = new IamTokenManager({ apikey, ...(options.iamUrl ? { url: options.iamUrl } : {}) });
           const token = await manager.getToken();
           return { token, expiresAt: jwtExpiry(token) ?? new Date(now().getTime() + 20 * 60_000) };

@@ -1,6 +1,4 @@
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ConfigurationError } from '../../config/errors.js';
 import type { OutgoingRequest, Refusal, RequestAuth } from './request-auth.js';
@@ -37,7 +35,8 @@ export class SigV4Auth implements RequestAuth {
   readonly credential: string;
   readonly expects: string;
   readonly region: string;
-  private readonly signer: SignatureV4;
+  private signer?: Promise<SignatureV4>;
+  private readonly makeSigner: () => Promise<SignatureV4>;
   private readonly now: () => Date;
   /** Server time minus local time, learnt from a refusal's Date header, as the AWS SDKs do (systemClockOffset). */
   private clockOffsetMs = 0;
@@ -62,14 +61,24 @@ export class SigV4Auth implements RequestAuth {
       options.service === 'aps'
         ? `the IAM identity needs aps:QueryMetrics (and aps:GetLabels, aps:GetSeries, aps:GetMetricMetadata) on the workspace, e.g. the AmazonPrometheusQueryAccess policy, in ${region}`
         : `the IAM identity needs cloudwatch:GetMetricData in ${region}`;
-    this.signer = new SignatureV4({
-      service: options.service,
-      region,
-      credentials: options.credentials ?? defaultProvider(),
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: true,
-      applyChecksum: true,
-    });
+    // The AWS SDK's signer and credential chain are loaded with the first
+    // request, not at bundle start (cold start of actions that never sign).
+    this.makeSigner = async () => {
+      const [{ SignatureV4 }, { Hash }, credentials] = await Promise.all([
+        import('@smithy/signature-v4'),
+        import('@smithy/hash-node'),
+        options.credentials ??
+          import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider()),
+      ]);
+      return new SignatureV4({
+        service: options.service,
+        region,
+        credentials,
+        sha256: Hash.bind(null, 'sha256'),
+        uriEscapePath: true,
+        applyChecksum: true,
+      });
+    };
   }
 
   async authorize(request: OutgoingRequest): Promise<Record<string, string>> {
@@ -79,9 +88,11 @@ export class SigV4Auth implements RequestAuth {
       query[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
     }
     const headers: Record<string, string> = { ...request.headers, host: request.url.host };
+    this.signer ??= this.makeSigner();
+    const signer = await this.signer;
     let signed: { headers: Record<string, string> };
     try {
-      signed = await this.signer.sign(
+      signed = await signer.sign(
         {
           method: request.method,
           protocol: request.url.protocol,
