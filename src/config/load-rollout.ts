@@ -111,9 +111,11 @@ export function loadRolloutText(
   const presetAnalysis = analysis.preset ? preset(analysis.preset) : undefined;
   const checkIntervalMs = config.checkInterval
     ? (parseDuration(config.checkInterval) as number)
-    : // Every 10 s by default: each tick is a chance for the sequential test to
-      // stop a bad canary, and a tick costs a few queries.
-      Math.max(1_000, Math.min(10_000, intervalMs / 4));
+    : // Every 5 s by default: each tick is a chance for the sequential test to stop a bad canary,
+      // and with a 15 s scrape a 5 s tick reads each new scrape within 5 s (10 s ticks left a bad
+      // canary up to 10 s longer at its weight and measured more false rollbacks: blast-radius bench).
+      // A tick costs a few queries.
+      Math.max(1_000, Math.min(5_000, intervalMs / 4));
   const scrapeIntervalMs = analysis.scrapeInterval
     ? (parseDuration(analysis.scrapeInterval) as number)
     : // The scrape source reads /metrics at each check; Prometheus's example config scrapes every 15 s.

@@ -157,7 +157,10 @@ export const rolloutSchema = z
       .default([5, 10, 25, 50]),
     /** Soak per step before it is judged. */
     interval: durationText.default('2m'),
-    /** How often checks are evaluated during a step (the sequential test decides at each tick). */
+    /**
+     * How often checks are evaluated during a step (the sequential test decides at each tick).
+     * Default: a quarter of interval, at least 1s and at most 5s.
+     */
     checkInterval: durationText.optional(),
     /** How long to wait for the canary Deployment to become ready. */
     readyTimeout: durationText.default('10m'),

@@ -2,7 +2,7 @@ import { type MinimumTraffic, minimumTraffic } from '../analysis/sample-size.js'
 import { DEFAULT_SPRT_P0_FLOOR } from '../analysis/sequential.js';
 import { formatDuration } from '../config/duration.js';
 import { ConfigurationError } from '../config/errors.js';
-import { type RolloutSpec, templateValues } from '../config/load-rollout.js';
+import { type RolloutSpec, type Track, templateValues } from '../config/load-rollout.js';
 import { renderQuery } from '../config/template.js';
 import type { MetricsSource } from '../metrics/source.js';
 
@@ -13,9 +13,11 @@ import type { MetricsSource } from '../metrics/source.js';
 export const ASSUMED_P0 = 0.01;
 
 /**
- * The traffic the schedule needs, and the traffic the service has: the
- * primary's requests over the last maxStepDuration. Read only, before the
- * first write, so a rollout that cannot decide says so up front.
+ * The traffic the schedule needs, and the traffic the service has: its requests on both tracks
+ * over the last maxStepDuration. Read only, before the first write, so a rollout that cannot
+ * decide says so up front. Both tracks, because right after a promotion the canary served the
+ * service while the primary's pods were replaced: the primary's counts alone then cover only the
+ * seconds since, and a busy service would be refused as idle.
  */
 export async function checkTraffic(
   spec: RolloutSpec,
@@ -26,17 +28,23 @@ export async function checkTraffic(
   const counts = spec.counts;
   if (!sequential || !counts) return undefined;
   const since = formatDuration(spec.maxStepMs);
-  const read = async (query: string): Promise<number | undefined> => {
-    const rendered = renderQuery(query, templateValues(spec, 'stable', spec.window, since));
+  const readTrack = async (query: string, track: Track): Promise<number | undefined> => {
+    const rendered = renderQuery(query, templateValues(spec, track, spec.window, since));
     const samples = await source.query(rendered, new Date(now)).catch(() => []);
     const value = samples.length === 1 ? samples[0]?.value : undefined;
     return value !== undefined && Number.isFinite(value) ? value : undefined;
   };
+  // The service's traffic is the sum over both tracks; a track with no series adds nothing.
+  const read = async (query: string): Promise<number | undefined> => {
+    const [stable, canary] = [await readTrack(query, 'stable'), await readTrack(query, 'canary')];
+    return stable === undefined && canary === undefined ? undefined : (stable ?? 0) + (canary ?? 0);
+  };
   const requests = await read(counts.requests);
   if (requests === undefined && spec.config.analysis?.preset === 'istio') {
     // Ambient mode has no sidecars, so no source or destination reporter: only a waypoint reports L7.
-    const waypoint = await read(
+    const waypoint = await readTrack(
       'sum(increase(istio_requests_total{reporter="waypoint",destination_workload_namespace="{{namespace}}",destination_service_name="{{service}}"}[{{since}}]))',
+      'stable',
     );
     if (waypoint)
       throw new AmbientModeError([
@@ -70,7 +78,7 @@ export async function checkTraffic(
     intervalMs: spec.intervalMs,
     maxStepMs: spec.maxStepMs,
   });
-  // Before a rollout the primary serves the whole service, so its rate is the service's.
+  // Before a rollout the two tracks together serve the whole service.
   if (requests !== undefined) result.measuredRps = requests / (spec.maxStepMs / 1000);
   return result;
 }

@@ -115,6 +115,37 @@ describe('each step is judged on its own evidence', () => {
     expect(report.minimumTraffic?.minimumRps).toBeGreaterThan(2);
   });
 
+  it('counts both tracks up front, so a rollout started right after a promotion is not refused', async () => {
+    // A promotion just ended: the canary served the whole service while the primary's pods were
+    // replaced, and traffic went back to the primary 30 s ago.
+    let promoting = true;
+    const spec = loadRolloutText(demo(), 'rollout.yml');
+    const clock = new VirtualClock(START - 15 * 60_000);
+    const router = new MemoryRouter();
+    const metrics = new SimulatedMetrics({
+      rps: 100,
+      errorProbability: { primary: 0.005, canary: 0.005 },
+      seed: 3,
+      canaryWeight: () => (promoting ? 100 : router.weights.canary),
+      now: () => clock.now(),
+    });
+    await clock.sleep(15 * 60_000 - 30_000);
+    metrics.advance();
+    promoting = false;
+    await clock.sleep(30_000);
+    const report = await runRollout({
+      spec,
+      clock,
+      router,
+      metrics,
+      workloads: new MemoryWorkloads(`demo@sha256:${'a'.repeat(64)}`),
+      lock: new MemoryLock(),
+    });
+    expect(report.reason ?? '').not.toMatch(/too little traffic/);
+    expect(report.minimumTraffic?.measuredRps).toBeGreaterThan(90);
+    expect(report.outcome, report.reason).toBe('promoted');
+  });
+
   it('states the minimum traffic and proceeds when the primary has no history to measure', async () => {
     const s = setup({ config: demo(), canaryError: 0.005, warmupMs: 0 });
     const report = await runRollout(s);
