@@ -1,0 +1,2 @@
+import { createRequire as __glidepathRequire } from 'node:module'; import { fileURLToPath as __glidepathPath } from 'node:url'; const require = __glidepathRequire(import.meta.url); const __filename = __glidepathPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
+import{p as a}from"./chunk-WHJFQZRT.js";import"./chunk-NKMASU5W.js";import"./chunk-CXWD5B3B.js";export default a();
