@@ -34,10 +34,13 @@ export async function checkTraffic(
     const value = samples.length === 1 ? samples[0]?.value : undefined;
     return value !== undefined && Number.isFinite(value) ? value : undefined;
   };
-  // The service's traffic is the sum over both tracks; a track with no series adds nothing.
+  // The service's traffic is the sum over both tracks. The primary's count decides whether it is
+  // known at all: without it (a source with too little history yet) the canary's alone would
+  // make an unknown rate look like zero; a canary with no series adds nothing.
   const read = async (query: string): Promise<number | undefined> => {
-    const [stable, canary] = [await readTrack(query, 'stable'), await readTrack(query, 'canary')];
-    return stable === undefined && canary === undefined ? undefined : (stable ?? 0) + (canary ?? 0);
+    const stable = await readTrack(query, 'stable');
+    if (stable === undefined) return undefined;
+    return stable + ((await readTrack(query, 'canary')) ?? 0);
   };
   const requests = await read(counts.requests);
   if (requests === undefined && spec.config.analysis?.preset === 'istio') {
