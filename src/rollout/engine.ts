@@ -376,21 +376,22 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
       decide('stop', lost.message);
     };
     if (promoting && workloads.revertPrimary) {
-      try {
-        await holdsLease(`put ${spec.service}-primary back on its previous spec`);
-      } catch (e: unknown) {
-        if (e instanceof LeaseLostError) return stopOnLostLease(e);
-      }
       // The canary still serves its share while the primary goes back to the old spec; half the
       // budget at most, so that resetting the route still fits.
-      const revert = workloads.revertPrimary.bind(workloads);
+      const revertPrimary = workloads.revertPrimary.bind(workloads);
+      const revert = async () => {
+        await holdsLease(`put ${spec.service}-primary back on its previous spec`);
+        await revertPrimary();
+      };
+      let lost: LeaseLostError | undefined;
       await withRequestScope({ ...scope, deadlineAt: clock.now() + budgetMs / 2 }, revert)
         .then(() => {
           primaryReverted = true;
           decide('roll back', `${spec.service}-primary is back on its previous spec`);
         })
         .catch((revertError: unknown) => {
-          if (revertError instanceof WaitStoppedError) {
+          if (revertError instanceof LeaseLostError) lost = revertError;
+          else if (revertError instanceof WaitStoppedError) {
             // The previous spec was written; its pods were not all ready when the time ran out.
             primaryReverted = true;
             decide(
@@ -401,6 +402,7 @@ export async function runRollout(deps: RolloutDeps): Promise<RolloutReport> {
             decide('roll back', `reverting ${spec.service}-primary failed: ${describeApiError(revertError)}`);
           }
         });
+      if (lost) return stopOnLostLease(lost);
     }
     const restored = await withRequestScope(scope, () =>
       restoreTraffic(router, workloads, budget, (msg) => decide('roll back', msg), current, holdsLease),

@@ -49,17 +49,13 @@ export async function restoreTraffic(
     budget,
     log,
   );
-  if (!reset.ok && reset.error instanceof LeaseLostError) {
-    problems.push(reset.reason);
-    const served = lastConfirmed ?? { primary: -1, canary: -1 };
-    return { weights: served, confirmed: false, canaryScaledDown: false, problems, lostLease: reset.error };
-  }
   if (!reset.ok) {
     const served = lastConfirmed ?? { primary: -1, canary: -1 };
     problems.push(
       `${reset.reason}; the data plane was last confirmed to serve ${describeWeights(lastConfirmed)}`,
     );
-    return { weights: served, confirmed: false, canaryScaledDown: false, problems };
+    const lostLease = reset.error instanceof LeaseLostError ? reset.error : undefined;
+    return { weights: served, confirmed: false, canaryScaledDown: false, problems, lostLease };
   }
   const scaling = 'scaling the canary to 0';
   const scaled = await retryCleanup(
