@@ -87,7 +87,16 @@ const compareSchema = z.strictObject({
 });
 
 export const rolloutCheckSchema = checkShape
-  .extend({ compare: compareSchema.optional() })
+  .extend({
+    compare: compareSchema.optional(),
+    /**
+     * Roll back only once the check has failed for this long, as a Prometheus alerting rule's
+     * `for`: until then the step holds (never advances). Default 0, the first failure rolls back;
+     * the presets' latency checks use one scrape interval, so a p99 from a handful of requests
+     * must be confirmed by the next scrape.
+     */
+    for: durationText.optional(),
+  })
   .superRefine(refineCheck);
 
 const hook = z.union([
@@ -185,7 +194,7 @@ export const rolloutSchema = z
     scaleDownDelay: durationText.optional(),
     /**
      * A step whose sequential test is still undecided at `interval` extends, up to this long in all
-     * (default 3 intervals), then rolls back saying how many requests it saw and how many the test needed.
+     * (default 4 intervals), then rolls back saying how many requests it saw and how many the test needed.
      */
     maxStepDuration: durationText.optional(),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),

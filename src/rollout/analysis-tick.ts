@@ -59,6 +59,8 @@ export interface StepEvidence {
 export class AnalysisRun {
   private sprt: SprtState | undefined;
   private stepStartedAt: number;
+  /** When each check with a `for` began failing at this step (absent: not failing). */
+  private readonly failingSince = new Map<string, number>();
 
   constructor(
     private readonly spec: RolloutSpec,
@@ -73,6 +75,7 @@ export class AnalysisRun {
   startStep(now: number): void {
     this.stepStartedAt = now;
     this.sprt = this.freshTest();
+    this.failingSince.clear();
   }
 
   /** Whether the sequential test runs (on counts). */
@@ -113,7 +116,8 @@ export class AnalysisRun {
     const at = new Date(now);
     const since = formatDuration(Math.max(1_000, now - this.stepStartedAt));
     const checks: CheckOutcome[] = [];
-    for (const check of this.spec.checks) checks.push(await this.evaluate(check, at, since));
+    for (const check of this.spec.checks)
+      checks.push(this.confirmFailure(check, await this.evaluate(check, at, since), now));
 
     let sequential: SprtTick | undefined;
     let sequentialError: string | undefined;
@@ -189,6 +193,27 @@ export class AnalysisRun {
       };
     }
     return { at: at.toISOString(), decision: 'continue', reason: 'all checks pass', checks, sequential };
+  }
+
+  /**
+   * A check with `for` fails only once it has failed for that long; until then it holds, as a
+   * Prometheus alerting rule is pending before it fires. Any other result ends the failing spell.
+   */
+  private confirmFailure(check: RolloutCheck, outcome: CheckOutcome, now: number): CheckOutcome {
+    if (check.forMs <= 0) return outcome;
+    if (outcome.decision !== 'fail') {
+      this.failingSince.delete(check.name);
+      return outcome;
+    }
+    const since = this.failingSince.get(check.name) ?? now;
+    this.failingSince.set(check.name, since);
+    if (now - since >= check.forMs)
+      return { ...outcome, reason: `${outcome.reason} (failing for ${formatDuration(now - since)})` };
+    return {
+      ...outcome,
+      decision: 'hold',
+      reason: `${outcome.reason}: pending, fails if it still does after ${formatDuration(check.forMs)} (for)`,
+    };
   }
 
   private render(query: string, track: Track, window: string, since: string): string {

@@ -95,7 +95,7 @@ export function describeTraffic(traffic: MinimumTraffic, spec: RolloutSpec): str
   const p0 = `${(traffic.p0 * 100).toPrecision(2)} % errors (${traffic.p0Source === 'fixed' ? 'sequential.p0' : traffic.p0Source === 'measured' ? "the primary's rate" : 'assumed: no primary traffic measured'})`;
   const need = `the sequential test needs about ${Math.max(traffic.toAccept, traffic.toReject)} canary requests per step at ${p0}`;
   const rps = first
-    ? `; at ${first.weight} % that is ${fmt(first.rpsWithinInterval)} rps to decide within interval ${formatDuration(spec.intervalMs)} and ${fmt(traffic.minimumRps)} rps within maxStepDuration ${formatDuration(spec.maxStepMs)}`
+    ? `; at ${first.weight} % that is ${fmt(first.rpsWithinInterval)} rps to decide within interval ${formatDuration(spec.intervalMs)} on average and ${fmt(traffic.minimumRps)} rps for 99 % of healthy canaries (${traffic.toAcceptP99} requests) to be accepted within maxStepDuration ${formatDuration(spec.maxStepMs)}`
     : '';
   const measured =
     traffic.measuredRps === undefined
