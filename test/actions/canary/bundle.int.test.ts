@@ -1,4 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoService, startDemoService } from '../../../playground/demo-service.js';
 import { type LoadGenerator, startLoad } from '../../../playground/load-generator.js';
@@ -81,6 +84,39 @@ describe.skipIf(!hasSharedFixtures || !built)('the canary action bundle', () => 
     expect(run.stdout).toContain('kind: DestinationRule');
     expect(run.outputs.outcome).toBe('dry-run');
     expect(fake.writeCount).toBe(before);
+  });
+
+  it('loads no cloud SDK chunk when no cloud source needs one (the cold-start bench relies on it)', async () => {
+    // Node's synchronous module hooks (node:module registerHooks, nodejs.org/api/module.html#customization-hooks)
+    // log every module the bundle resolves.
+    const dir = mkdtempSync(join(tmpdir(), 'glidepath-modules-'));
+    const log = join(dir, 'resolved.txt');
+    const hook = join(dir, 'log-modules.mjs');
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nregisterHooks({ resolve(specifier, context, next) { const r = next(specifier, context); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; } });\n`,
+    );
+    writeFileSync(log, '');
+    const { files } = setup();
+    const run = await runBundledAction(main, {
+      inputs: inputs(files, fake.kubeconfigPath, { 'dry-run': 'true' }),
+      env: { ...runEnv, NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` },
+    });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const resolved = readFileSync(log, 'utf8');
+    expect(resolved).toContain('/dist/canary/index.js');
+    // The chunks index.js loads only with import(): the Azure, Google, IBM and AWS SDKs.
+    const lazy = [
+      ...readFileSync(`${repoRoot}/${main}`, 'utf8').matchAll(/import\("\.\/(chunks\/[^"]+)"\)/g),
+    ].map((m) => m[1] as string);
+    expect(lazy.length).toBeGreaterThanOrEqual(4);
+    // The hook does see chunks: the ones index.js imports statically are all there.
+    const eager = [...readFileSync(`${repoRoot}/${main}`, 'utf8').matchAll(/from"\.\/(chunks\/[^"]+)"/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(eager.length).toBeGreaterThan(0);
+    for (const chunk of eager) expect(resolved, chunk).toContain(`/dist/canary/${chunk}`);
+    for (const chunk of lazy) expect(resolved, chunk).not.toContain(`/dist/canary/${chunk}`);
   });
 
   it('a config error: an annotation on the file and line, exit 1, and no writes', async () => {
