@@ -4,6 +4,7 @@ import {
   inverseGaussianCdf,
   minimumTraffic,
   sequentialLowerBound,
+  sprtSampleSize,
 } from '../../src/analysis/sample-size.js';
 import { createSprt, updateSprt } from '../../src/analysis/sequential.js';
 import { mulberry32 } from '../../src/simulation/random.js';
@@ -36,6 +37,16 @@ function simulate(
 }
 
 describe('how many requests the sequential test needs', () => {
+  it("matches Wald's average sample number to accept a canary at p0, as a simulated test measures it", () => {
+    const [alpha, beta, p0, p1] = [0.00125, 0.01, 0.005, 0.02];
+    const predicted = sprtSampleSize(alpha, beta, p0, p1);
+    const runs = simulate(alpha, beta, p0, p1, p0, 400, 17);
+    const mean = runs.reduce((sum, r) => sum + r.requests, 0) / runs.length;
+    // Wald ignores the overshoot past the boundary, so the simulated mean is a little larger.
+    expect(mean).toBeGreaterThan(predicted.toAccept * 0.85);
+    expect(mean).toBeLessThan(predicted.toAccept * 1.3);
+  });
+
   it('sizes the 99th percentile of a healthy canary’s accept time as a simulated test measures it', () => {
     for (const [p0, multiplier] of [
       [0.005, 4],
