@@ -64,13 +64,14 @@ export interface ScenarioResult {
   latencyMultiplier: number;
   healthy: boolean;
   glidepath: StrategySummary;
-  flagger: StrategySummary[];
+  /** The other controllers on the same traffic: Flagger's three settings, then Argo Rollouts. */
+  others: StrategySummary[];
 }
 
 export interface BlastRadiusResult {
   options: BlastRadiusOptions;
   scenarios: ScenarioResult[];
-  /** glidepath's mean excess failures over each Flagger strategy's, in the bad scenario. */
+  /** glidepath's mean excess failures over each other strategy's, in the bad scenario. */
   excessRatios: Record<string, number>;
 }
 
@@ -99,9 +100,8 @@ analysis:
  * the tutorial's 10 up to 50. Checks, as the tutorial's: request-success-rate
  * at least 99 % and request-duration p99 at most 500 ms, both over 1m. The
  * success rate is Flagger's built-in query shape, non-5xx over all requests.
- * Argo Rollouts with an AnalysisTemplate of the same query behaves as the
- * code-defaults row (interval 1m, failureLimit 0 rolls back on the first
- * failed measurement), so it is not a separate strategy.
+ * Argo Rollouts with an AnalysisTemplate of the same queries is a strategy of
+ * its own (ARGO_ROLLOUTS below): it treats no data and a failed check differently.
  */
 export interface FlaggerStrategy {
   name: string;
@@ -262,6 +262,97 @@ async function runFlagger(
   return { outcome: 'undecided', decideSeconds: (sim.clock.now() - START) / 1000, excess: sim.excess() };
 }
 
+/**
+ * Argo Rollouts' canary with a background analysis of the same two checks (success rate at least
+ * 99 % and p99 at most 500 ms over 1m, measured every 1m), read from argoproj/argo-rollouts:
+ * - analysis/analysis.go, calculateNextReconcileTime: with no initialDelay the first measurement is
+ *   taken as the analysis starts, each next one an interval after the last finished;
+ * - metricproviders/prometheus/prometheus.go and utils/evaluate/evaluate.go: a query that returns
+ *   no series leaves `result[0] >= 0.99` unevaluable, so the measurement is an Error, not a
+ *   failure; a value outside the successCondition is Failed;
+ * - analysis.go, assessMetricStatus: Failed > failureLimit (default 0) fails the run at the first
+ *   failed measurement; more than consecutiveErrorLimit (DefaultConsecutiveErrorLimit = 4) errors
+ *   in a row error it; either aborts the rollout, whose controller sets the canary's weight to 0
+ *   at once (counted at the measurement);
+ * - the steps (setWeight 10, pause 1m, ... setWeight 50, pause 1m, then promote) advance on time
+ *   alone: the analysis only ever stops them.
+ * It differs from Flagger's code defaults in what a user meets: no data is tolerated instead of
+ * failing, and a failed measurement aborts at once instead of one interval later.
+ */
+export const ARGO_ROLLOUTS = {
+  name: 'Argo Rollouts',
+  intervalMs: 60_000,
+  pauseMs: 60_000,
+  stepWeight: 10,
+  maxWeight: 50,
+  consecutiveErrorLimit: 4,
+} as const;
+
+async function runArgoRollouts(
+  options: BlastRadiusOptions,
+  multiplier: number,
+  latency: number,
+  seed: number,
+): Promise<RunResult> {
+  const argo = ARGO_ROLLOUTS;
+  const sim = traffic(options, multiplier, latency, seed);
+  await sim.warmUp();
+  let weight = argo.stepWeight;
+  sim.setCanaryWeight(weight);
+  const decided = () => (sim.clock.now() - START) / 1000;
+  const errorsInARow = [0, 0];
+  let nextMeasurement = sim.clock.now();
+  let stepEnds = sim.clock.now() + argo.pauseMs;
+  // Bounded: the steps end after maxWeight/stepWeight pauses whatever the analysis does.
+  for (let round = 0; round < 100; round++) {
+    if (sim.clock.now() >= nextMeasurement) {
+      const values = [
+        (await sim.metrics.query(SUCCESS_RATE))[0]?.value,
+        (await sim.metrics.query(P99_MS))[0]?.value,
+      ];
+      const conditions = [
+        (v: number) => v >= FLAGGER_MIN_SUCCESS_RATE,
+        (v: number) => v <= FLAGGER_MAX_P99_MS,
+      ];
+      for (const [i, value] of values.entries()) {
+        if (value === undefined) {
+          errorsInARow[i] = (errorsInARow[i] as number) + 1;
+          if ((errorsInARow[i] as number) > argo.consecutiveErrorLimit)
+            return { outcome: 'rolled-back', decideSeconds: decided(), excess: sim.excess() };
+          continue;
+        }
+        errorsInARow[i] = 0;
+        // NaN fails the comparison, as it does in expr.
+        if (!(conditions[i] as (v: number) => boolean)(value))
+          return { outcome: 'rolled-back', decideSeconds: decided(), excess: sim.excess() };
+      }
+      nextMeasurement = sim.clock.now() + argo.intervalMs;
+    }
+    if (sim.clock.now() >= stepEnds) {
+      if (weight >= argo.maxWeight)
+        return { outcome: 'promoted', decideSeconds: decided(), excess: sim.excess() };
+      weight += argo.stepWeight;
+      sim.setCanaryWeight(weight);
+      stepEnds += argo.pauseMs;
+    }
+    await sim.clock.sleep(Math.min(nextMeasurement, stepEnds) - sim.clock.now());
+  }
+  return { outcome: 'undecided', decideSeconds: decided(), excess: sim.excess() };
+}
+
+/** Every strategy glidepath is compared with, in the order of the printed columns. */
+const OTHER_STRATEGIES: Array<{
+  name: string;
+  run: (options: BlastRadiusOptions, multiplier: number, latency: number, seed: number) => Promise<RunResult>;
+}> = [
+  ...FLAGGER_STRATEGIES.map((strategy) => ({
+    name: strategy.name,
+    run: (options: BlastRadiusOptions, multiplier: number, latency: number, seed: number) =>
+      runFlagger(options, strategy, multiplier, latency, seed),
+  })),
+  { name: ARGO_ROLLOUTS.name, run: runArgoRollouts },
+];
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -312,13 +403,11 @@ export async function runBlastRadius(options: BlastRadiusOptions): Promise<Blast
   const scenarios: ScenarioResult[] = [];
   for (const variant of variants) {
     const glidepath: RunResult[] = [];
-    const flagger: RunResult[][] = FLAGGER_STRATEGIES.map(() => []);
+    const others = OTHER_STRATEGIES.map((strategy) => ({ name: strategy.name, results: [] as RunResult[] }));
     for (const seed of seeds) {
       glidepath.push(await runGlidepath(options, variant.multiplier, variant.latency, seed));
-      for (const [i, strategy] of FLAGGER_STRATEGIES.entries())
-        (flagger[i] as RunResult[]).push(
-          await runFlagger(options, strategy, variant.multiplier, variant.latency, seed),
-        );
+      for (const [i, strategy] of OTHER_STRATEGIES.entries())
+        others[i]?.results.push(await strategy.run(options, variant.multiplier, variant.latency, seed));
     }
     scenarios.push({
       multiplier: variant.multiplier,
@@ -329,14 +418,12 @@ export async function runBlastRadius(options: BlastRadiusOptions): Promise<Blast
         variant.healthy,
         glidepath,
       ),
-      flagger: FLAGGER_STRATEGIES.map((strategy, i) =>
-        summarize(strategy.name, variant.healthy, flagger[i] as RunResult[]),
-      ),
+      others: others.map((other) => summarize(other.name, variant.healthy, other.results)),
     });
   }
   const first = scenarios[0] as ScenarioResult;
   const excessRatios = Object.fromEntries(
-    first.flagger.map((f) => [f.strategy, first.glidepath.excessMean / f.excessMean]),
+    first.others.map((f) => [f.strategy, first.glidepath.excessMean / f.excessMean]),
   );
   return { options, scenarios, excessRatios };
 }
@@ -430,7 +517,7 @@ function table(scenario: ScenarioResult): string {
       ? ['false rollbacks', (s) => pct(s.falseRollbackRate)]
       : ['false promotions', (s) => pct(s.falsePromotionRate)],
   ];
-  const strategies = [scenario.glidepath, ...scenario.flagger];
+  const strategies = [scenario.glidepath, ...scenario.others];
   const widths = [
     Math.max(...rows.map(([label]) => label.length)),
     ...strategies.map((s) => Math.max(s.strategy.length, ...rows.map(([, cell]) => cell(s).length))),
@@ -512,7 +599,7 @@ export async function runTargets(base: BlastRadiusOptions): Promise<TargetCheck[
   const lowRefused =
     lowBad.glidepath.refused === lowBad.glidepath.runs &&
     lowHealthy.glidepath.refused === lowHealthy.glidepath.runs;
-  const tunedExcess = (bad.flagger[2] as StrategySummary).excessMean;
+  const tunedExcess = (bad.others.find((o) => o.strategy === 'Flagger tuned') as StrategySummary).excessMean;
   // What no test can beat at the targets' own error rates (1 % each way): the yardstick for the first target.
   const limit = sequentialLowerBound(0.01, 0.01, 0.005, 0.025).excessFailures;
   return [
@@ -524,7 +611,7 @@ export async function runTargets(base: BlastRadiusOptions): Promise<TargetCheck[
     },
     {
       name: '100 rps, 0.5 %, x5: excess failures at most 1/4 of tuned Flagger',
-      figure: `${bad.glidepath.excessMean.toFixed(1)} vs ${(bad.flagger[2] as StrategySummary).excessMean.toFixed(1)} (ratio ${tuned.toFixed(3)})`,
+      figure: `${bad.glidepath.excessMean.toFixed(1)} vs ${tunedExcess.toFixed(1)} (ratio ${tuned.toFixed(3)})`,
       met: tuned <= 0.25,
     },
     {
