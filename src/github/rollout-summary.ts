@@ -149,16 +149,27 @@ export function sequentialConclusion(report: RolloutReport): string | undefined 
     (withTest.at(-1) as (typeof withTest)[0]);
   const test = deciding.tick.sequential as SprtTick;
   const { alpha, beta } = sprtErrorRates(test);
+  const bursts = burstNote(deciding.tick);
   const seen = `${formatShare(test.errors, test.requests, 'requests failed')} at step ${deciding.step}`;
   const rates = `against ${formatPercent(test.p0)} expected from the primary and ${formatPercent(test.p1)} that would mean a bad canary`;
   if (test.decision === 'reject-h0') {
-    return `the canary fails more often than the primary: ${seen}, ${rates}. The evidence crossed the roll-back line, so the chance that a healthy canary was rolled back is at most ${formatPercent(alpha)}.`;
+    return `the canary fails more often than the primary: ${seen}, ${rates}. The evidence crossed the roll-back line, so the chance that a healthy canary was rolled back is at most ${formatPercent(alpha)}.${bursts}`;
   }
   const promotedSteps = report.steps.filter((s) => s.result === 'advanced-early').length;
   if (test.decision === 'accept-h0') {
-    return `the canary fails no more often than the primary: ${seen}, ${rates}. The evidence crossed the promote line${promotedSteps ? ` (${promotedSteps} step(s) passed early)` : ''}, so the chance that a canary that bad was let through is at most ${formatPercent(beta)}.`;
+    return `the canary fails no more often than the primary: ${seen}, ${rates}. The evidence crossed the promote line${promotedSteps ? ` (${promotedSteps} step(s) passed early)` : ''}, so the chance that a canary that bad was let through is at most ${formatPercent(beta)}.${bursts}`;
   }
-  return `not decided yet: ${seen}, ${rates}; neither line was crossed, so the test neither promoted nor rolled back on its own.`;
+  return `not decided yet: ${seen}, ${rates}; neither line was crossed, so the test neither promoted nor rolled back on its own.${bursts}`;
+}
+
+/** Whether the test discounted bursty errors, or could not tell whether they were. */
+function burstNote(tick: TickOutcome): string {
+  const phi = tick.sequential?.dispersion ?? 1;
+  if (phi > 1)
+    return ` Errors came in bursts (the primary's counts varied ${(tick.dispersion?.phi ?? phi).toFixed(1)} times as much as independent errors would), so the evidence was discounted by ${phi.toFixed(2)} to keep those chances.`;
+  if (tick.dispersion?.unmeasured)
+    return ` Whether errors come in bursts could not be measured (${tick.dispersion.unmeasured}).`;
+  return '';
 }
 
 function duration(from: string | undefined, to: string | undefined): string {

@@ -1,5 +1,11 @@
 import { evaluate, type Snapshot } from '../metrics/scrape-eval.js';
-import { type MetricsSource, QueryRejectedError, type Sample, type Series } from '../metrics/source.js';
+import {
+  type MetricsSource,
+  QueryRejectedError,
+  type Sample,
+  type Series,
+  type TimeRange,
+} from '../metrics/source.js';
 import { mulberry32, type Random, sampleBinomial, sampleNormal } from './random.js';
 
 type SimTrack = 'stable' | 'canary';
@@ -155,8 +161,40 @@ export class SimulatedMetrics implements MetricsSource {
     });
   }
 
-  async queryRange(): Promise<Series[]> {
-    throw new QueryRejectedError('the simulated source answers instant queries only');
+  /**
+   * A range query as Prometheus answers one (HTTP API, "Range queries",
+   * prometheus.io/docs/prometheus/latest/querying/api/#range-queries): the expression is evaluated
+   * as an instant query at start, start + step, ... up to end, and the results are grouped by label
+   * set into series, a series holding a point only at the times it had a value. Prometheus refuses
+   * (400 bad_data) an end before the start, a step that is not positive, and more than 11,000
+   * points per series (web/api/v1/api.go, queryRange).
+   */
+  async queryRange(expr: string, range: TimeRange): Promise<Series[]> {
+    const start = range.start.getTime();
+    const end = range.end.getTime();
+    const stepMs = range.stepSeconds * 1000;
+    if (end < start) throw new QueryRejectedError('end timestamp must not be before start time');
+    if (!(stepMs > 0))
+      throw new QueryRejectedError(
+        'zero or negative query resolution step widths are not accepted. Try a positive integer',
+      );
+    if (Math.floor((end - start) / stepMs) > 11_000)
+      throw new QueryRejectedError(
+        'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
+      );
+    const series = new Map<string, Series>();
+    for (let t = start; t <= end; t += stepMs) {
+      for (const sample of await this.query(expr, new Date(t))) {
+        const id = JSON.stringify(Object.entries(sample.labels).sort(([a], [b]) => a.localeCompare(b)));
+        let entry = series.get(id);
+        if (!entry) {
+          entry = { labels: sample.labels, points: [] };
+          series.set(id, entry);
+        }
+        entry.points.push([t / 1000, sample.value]);
+      }
+    }
+    return [...series.values()];
   }
 
   private serve(track: SimTrack, requests: number, errorProbability: number, tickMs: number): void {

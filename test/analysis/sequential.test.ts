@@ -8,6 +8,7 @@ import {
   sprtHypotheses,
   updateSprt,
 } from '../../src/analysis/sequential.js';
+import { mulberry32, sampleBinomial } from '../../src/simulation/random.js';
 import { createTrafficSimulator } from '../../src/simulation/traffic.js';
 
 describe('Wald boundaries', () => {
@@ -123,4 +124,58 @@ describe('SPRT error rates over seeded simulations', () => {
       expect(r.reject + r.accept).toBe(1);
     });
   }
+});
+
+describe('SPRT on overdispersed (bursty) errors', () => {
+  const options: SprtOptions = {
+    alpha: 0.05,
+    beta: 0.1,
+    baseline: { kind: 'fixed', p0: 0.01 },
+    multiplier: 3,
+  };
+
+  it('divides the llr by the dispersion and records it; 1 by default', () => {
+    const canary = { errors: 5, requests: 50 };
+    const independent = updateSprt(createSprt(options), { canary });
+    expect(independent.last?.dispersion).toBe(1);
+    expect(independent.last?.decision).toBe('reject-h0');
+    const bursty = updateSprt(createSprt(options), { canary, dispersion: 4 });
+    expect(bursty.last?.dispersion).toBe(4);
+    expect(bursty.last?.llr).toBeCloseTo(bernoulliLlr(5, 50, 0.01, 0.03) / 4, 12);
+    // Five errors in a burst are weaker evidence than five independent ones.
+    expect(bursty.last?.decision).toBe('continue');
+    expect(() => updateSprt(createSprt(options), { canary, dispersion: 0.5 })).toThrow(/dispersion/);
+  });
+
+  /**
+   * Ticks of 100 requests, each failing at 3p a third of the time and not at all otherwise: the
+   * same mean rate p, with variance phi = ((1 - 3p) + 100 p * 2)/(1 - p) = 3 times the binomial
+   * one at p = 0.01 (see dispersion.test.ts).
+   */
+  function rejectRate(p: number, dispersion: number | undefined): number {
+    const runs = 2000;
+    let rejected = 0;
+    for (let seed = 1; seed <= runs; seed++) {
+      const rng = mulberry32(seed);
+      let s = createSprt(options);
+      const canary = { errors: 0, requests: 0 };
+      for (let tick = 0; tick < 10_000 && s.last?.decision !== 'accept-h0'; tick++) {
+        canary.errors += sampleBinomial(rng, 100, rng.next() < 1 / 3 ? 3 * p : 0);
+        canary.requests += 100;
+        s = updateSprt(s, { canary, dispersion });
+        if (s.last?.decision === 'reject-h0') break;
+      }
+      if (s.last?.decision === 'reject-h0') rejected++;
+    }
+    return rejected / runs;
+  }
+  const phi = (1 - 3 * 0.01 + 100 * 0.01 * 2) / (1 - 0.01);
+
+  it('rolls back a healthy canary with bursty errors far above alpha when they are taken as independent', () => {
+    expect(rejectRate(0.01, undefined)).toBeGreaterThan(2 * options.alpha);
+  });
+
+  it('holds alpha on bursty errors when the llr is divided by their dispersion', () => {
+    expect(rejectRate(0.01, phi)).toBeLessThanOrEqual(options.alpha + 0.02);
+  });
 });

@@ -83,4 +83,42 @@ describe('the simulated Prometheus', () => {
     expect(bursty.mean).toBeLessThan(0.02);
     expect(bursty.sd).toBeGreaterThan(1.5 * independent.sd);
   });
+
+  it('answers a range query as instant queries at start, start + step, ... end (Prometheus query_range)', async () => {
+    const s = source(0.01);
+    const end = s.at(900_000);
+    const start = new Date(300_000);
+    const query = render(counts.requests, '60s');
+    const series = await s.metrics.queryRange(query, { start, end, stepSeconds: 60 });
+    expect(series).toHaveLength(1);
+    const points = (series[0] as { points: Array<[number, number]> }).points;
+    expect(points.map(([t]) => t)).toEqual(Array.from({ length: 11 }, (_, i) => 300 + 60 * i));
+    for (const [t, v] of points) {
+      const [instant] = await s.metrics.query(query, new Date(t * 1000));
+      expect(v).toBe(instant?.value);
+    }
+    // The canary serves 50 rps: each 60-s increase is about 3000 requests.
+    for (const [, v] of points) expect(v).toBeGreaterThan(2500);
+    // At 0 s nothing has been scraped yet (the first scrape lands within the first 15 s): no point there.
+    const early = await s.metrics.queryRange('sum(http_requests_total)', {
+      start: new Date(0),
+      end: new Date(60_000),
+      stepSeconds: 30,
+    });
+    expect(early[0]?.points.map(([t]) => t)).toEqual([30, 60]);
+  });
+
+  it('refuses a range query Prometheus would refuse (400 bad_data)', async () => {
+    const s = source(0.01);
+    const end = s.at(60_000);
+    await expect(
+      s.metrics.queryRange('up', { start: new Date(120_000), end, stepSeconds: 15 }),
+    ).rejects.toThrow(/end timestamp must not be before start time/);
+    await expect(s.metrics.queryRange('up', { start: new Date(0), end, stepSeconds: 0 })).rejects.toThrow(
+      /zero or negative query resolution step/,
+    );
+    await expect(
+      s.metrics.queryRange('up', { start: new Date(0), end: new Date(11_001_000), stepSeconds: 1 }),
+    ).rejects.toThrow(/11,000 points/);
+  });
 });
