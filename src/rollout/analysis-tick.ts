@@ -16,7 +16,7 @@ import type { RolloutCheck, RolloutSpec, Track } from '../config/load-rollout.js
 import { templateValues } from '../config/load-rollout.js';
 import { renderSourceQuery } from '../config/query-language.js';
 import type { MetricsSource } from '../metrics/source.js';
-import { measurePrimaryDispersion, type PrimaryDispersion } from './primary-dispersion.js';
+import { measureSpecDispersion, observedShare, type PrimaryDispersion } from './primary-dispersion.js';
 
 /** What one check found at one tick, with the numbers behind it. */
 export interface CheckOutcome {
@@ -55,14 +55,6 @@ export interface StepEvidence {
   dispersionUnmeasured?: string;
 }
 
-/**
- * The primary's history the dispersion is estimated over, in windows of W: D's relative error is
- * about sqrt(2 / (k - 1)), 40 % on 15 one-minute windows and 20 % on 60, and an underestimate lets
- * bursts through as evidence (blast-radius bench, burst 3, 1000 healthy runs: at the 50 % step,
- * where the canary is most dispersed, 8 false rollbacks with 15 minutes of history, 5 with an hour).
- * A source with less history gives fewer windows.
- */
-const DISPERSION_HISTORY_MS = 60 * 60_000;
 /** The longest history p0 is lengthened to for bursty errors. */
 const PRIMARY_HISTORY_CAP_MS = 60 * 60_000;
 
@@ -158,29 +150,6 @@ export class AnalysisRun {
     return this.dispersion ? { ...outcome, dispersion: this.dispersion } : outcome;
   }
 
-  /**
-   * The primary's dispersion over the last DISPERSION_HISTORY_MS, in windows of four scrape intervals
-   * (rate()'s usual floor: each window holds a few scrapes), stepped by one window so that no request
-   * is counted twice. A window much longer than a burst has the dispersion of the step's longer
-   * counts; failing spells as long as the window or longer would be underestimated.
-   */
-  private async measureDispersion(at: Date): Promise<PrimaryDispersion> {
-    const counts = this.spec.counts as NonNullable<RolloutSpec['counts']>;
-    const windowMs = 4 * this.spec.scrapeIntervalMs;
-    const since = formatDuration(windowMs);
-    return measurePrimaryDispersion({
-      source: this.source,
-      queries: {
-        errors: this.render(counts.errors, 'stable', this.spec.window, since),
-        requests: this.render(counts.requests, 'stable', this.spec.window, since),
-      },
-      end: at,
-      windowMs,
-      historyMs: DISPERSION_HISTORY_MS,
-      share: this.sampledShare(since),
-    });
-  }
-
   private async decide(now: number): Promise<TickOutcome> {
     const at = new Date(now);
     const since = formatDuration(Math.max(1_000, now - this.stepStartedAt));
@@ -193,7 +162,7 @@ export class AnalysisRun {
     if (this.sprt && this.spec.counts) {
       try {
         // First: the primary's history for p0 is lengthened by it.
-        this.dispersion ??= await this.measureDispersion(at);
+        this.dispersion ??= await measureSpecDispersion(this.spec, this.source, at);
         const canary = await this.counts('canary', at, since);
         const primary =
           this.spec.sequential?.p0 === undefined
@@ -202,7 +171,7 @@ export class AnalysisRun {
         if (canary && (primary || this.spec.sequential?.p0 !== undefined)) {
           const dispersion = canaryDispersion(
             this.dispersion?.phi ?? 1,
-            canary.requests / ((parseDuration(since) as number) / 1000) / this.sampledShare(since),
+            canary.requests / ((parseDuration(since) as number) / 1000) / observedShare(this.spec, since),
             this.dispersion?.primaryRate ?? 0,
           );
           this.sprt = updateSprt(this.sprt, { canary, primary, dispersion });
@@ -315,30 +284,13 @@ export class AnalysisRun {
     const requests = await read(counts.requests);
     if (requests === undefined) return undefined;
     const errors = (await read(counts.errors)) ?? 0;
-    const share = this.sampledShare(since);
+    const share = observedShare(this.spec, since);
     // increase() extrapolates, so counts come back fractional; the tests need whole events.
     return {
       // total - non-errors can come out a hair below 0 from extrapolation.
       errors: Math.round(Math.max(0, Math.min(errors, requests)) * share),
       requests: Math.round(requests * share),
     };
-  }
-
-  /**
-   * The share of a range that a server's samples actually cover. Prometheus's increase() scales the
-   * increase between the first and last sample in the range up to the whole range
-   * (promql/functions.go, extrapolatedRate); the first and last samples lie on average half a scrape
-   * interval inside each end, so over a range r only about r - scrape was observed. Counts scaled up
-   * by r / (r - scrape) carry no more information than the observed ones, and a test fed them would
-   * treat 7 errors seen in 15 s of a 30 s range as 14 and roll back healthy canaries (measured with
-   * the benchmark's simulated Prometheus). The scrape source reads two scrapes and does not
-   * extrapolate.
-   */
-  private sampledShare(since: string): number {
-    if (this.spec.source?.provider === 'scrape') return 1;
-    const rangeMs = parseDuration(since) as number;
-    const scrape = this.spec.scrapeIntervalMs;
-    return Math.min(1, Math.max(rangeMs - scrape, scrape) / rangeMs);
   }
 
   private async evaluate(check: RolloutCheck, at: Date, since: string): Promise<CheckOutcome> {
