@@ -12,6 +12,9 @@ import type { MetricsSource } from '../metrics/source.js';
  */
 export const ASSUMED_P0 = 0.01;
 
+/** How far back the primary's error rate is read for the figures (its version has not changed). */
+const P0_HISTORY_MS = 60 * 60_000;
+
 /**
  * The traffic the schedule needs, and the traffic the service has: its requests on both tracks
  * over the last maxStepDuration. Read only, before the first write, so a rollout that cannot
@@ -28,8 +31,8 @@ export async function checkTraffic(
   const counts = spec.counts;
   if (!sequential || !counts) return undefined;
   const since = formatDuration(spec.maxStepMs);
-  const readTrack = async (query: string, track: Track): Promise<number | undefined> => {
-    const rendered = renderQuery(query, templateValues(spec, track, spec.window, since));
+  const readTrack = async (query: string, track: Track, range = since): Promise<number | undefined> => {
+    const rendered = renderQuery(query, templateValues(spec, track, spec.window, range));
     const samples = await source.query(rendered, new Date(now)).catch(() => []);
     const value = samples.length === 1 ? samples[0]?.value : undefined;
     return value !== undefined && Number.isFinite(value) ? value : undefined;
@@ -37,10 +40,10 @@ export async function checkTraffic(
   // The service's traffic is the sum over both tracks. The primary's count decides whether it is
   // known at all: without it (a source with too little history yet) the canary's alone would
   // make an unknown rate look like zero; a canary with no series adds nothing.
-  const read = async (query: string): Promise<number | undefined> => {
-    const stable = await readTrack(query, 'stable');
+  const read = async (query: string, range = since): Promise<number | undefined> => {
+    const stable = await readTrack(query, 'stable', range);
     if (stable === undefined) return undefined;
-    return stable + ((await readTrack(query, 'canary')) ?? 0);
+    return stable + ((await readTrack(query, 'canary', range)) ?? 0);
   };
   const requests = await read(counts.requests);
   if (requests === undefined && spec.config.analysis?.preset === 'istio') {
@@ -59,12 +62,19 @@ export async function checkTraffic(
         },
       ]);
   }
-  const errors = requests ? ((await read(counts.errors)) ?? 0) : undefined;
   let p0 = sequential.p0;
   let p0Source: MinimumTraffic['p0Source'] = 'fixed';
   if (p0 === undefined) {
-    if (requests && errors !== undefined) {
-      p0 = Math.max(DEFAULT_SPRT_P0_FLOOR, Math.min(errors / requests, 0.5));
+    // The error rate over the last hour (or what the source holds), not just maxStepDuration: the
+    // requests the test needs grow as 1/p0, and a p0 read low on a few minutes of bursty errors
+    // refused 2 % of 100 rps services that could decide (blast-radius bench, --burst 3).
+    const p0Range = formatDuration(Math.max(spec.maxStepMs, P0_HISTORY_MS));
+    const longRequests = requests ? await read(counts.requests, p0Range) : undefined;
+    const [total, errors] = longRequests
+      ? [longRequests, (await read(counts.errors, p0Range)) ?? 0]
+      : [requests, requests ? ((await read(counts.errors)) ?? 0) : undefined];
+    if (total && errors !== undefined) {
+      p0 = Math.max(DEFAULT_SPRT_P0_FLOOR, Math.min(errors / total, 0.5));
       p0Source = 'measured';
     } else {
       p0 = ASSUMED_P0;

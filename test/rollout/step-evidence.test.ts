@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRolloutText } from '../../src/config/load-rollout.js';
 import type { MetricsSource } from '../../src/metrics/source.js';
 import { runRollout } from '../../src/rollout/engine.js';
+import { checkTraffic } from '../../src/rollout/traffic-check.js';
 import { MemoryLock, MemoryRouter, MemoryWorkloads, VirtualClock } from '../../src/simulation/memory.js';
 import { SimulatedMetrics } from '../../src/simulation/metrics.js';
 
@@ -182,5 +183,34 @@ describe('Istio ambient mode', () => {
     );
     expect(router.history).toEqual([]);
     expect(workloads.events).toEqual([]);
+  });
+});
+
+describe('the minimum traffic stated up front', () => {
+  it("reads the primary's error rate over the last hour, not only over maxStepDuration", async () => {
+    const spec = loadRolloutText(demo(), 'rollout.yml');
+    // Counts per range as a Prometheus would return them for a primary whose last 8 minutes were
+    // quiet (0.2 % errors) within an hour at 0.5 %; the canary has no series yet.
+    const counts: Record<string, { requests: number; errors: number }> = {
+      '8m': { requests: 48_000, errors: 96 },
+      '1h': { requests: 360_000, errors: 1_800 },
+    };
+    const source: MetricsSource = {
+      description: 'counts by range',
+      async query(expr) {
+        const range = /\[(\w+)\]/.exec(expr)?.[1] as string;
+        const found = counts[range];
+        if (!expr.includes('track="stable"') || !found) return [];
+        return [{ labels: {}, value: expr.includes(' - (') ? found.errors : found.requests }];
+      },
+      async queryRange() {
+        return [];
+      },
+    };
+    const traffic = await checkTraffic(spec, source, START);
+    expect(traffic?.p0Source).toBe('measured');
+    expect(traffic?.p0).toBeCloseTo(0.005, 6);
+    // The rate is still the recent one: what the rollout's steps will see.
+    expect(traffic?.measuredRps).toBeCloseTo(100, 6);
   });
 });
