@@ -44,13 +44,16 @@ describe('Bernoulli log-likelihood ratio', () => {
   });
 });
 
+/** A fixed p0 of 1 %, H1 at 3x: the hypotheses both describe blocks test. */
+const FIXED: SprtOptions = {
+  alpha: 0.05,
+  beta: 0.1,
+  baseline: { kind: 'fixed', p0: 0.01 },
+  multiplier: 3,
+};
+
 describe('SPRT state', () => {
-  const options: SprtOptions = {
-    alpha: 0.05,
-    beta: 0.1,
-    baseline: { kind: 'fixed', p0: 0.01 },
-    multiplier: 3,
-  };
+  const options = FIXED;
 
   it('records the numbers behind each tick', () => {
     let s = createSprt(options);
@@ -127,12 +130,7 @@ describe('SPRT error rates over seeded simulations', () => {
 });
 
 describe('SPRT on overdispersed (bursty) errors', () => {
-  const options: SprtOptions = {
-    alpha: 0.05,
-    beta: 0.1,
-    baseline: { kind: 'fixed', p0: 0.01 },
-    multiplier: 3,
-  };
+  const options = FIXED;
 
   it('divides the llr by the dispersion and records it; 1 by default', () => {
     const canary = { errors: 5, requests: 50 };
