@@ -162,10 +162,16 @@ export function sequentialConclusion(report: RolloutReport): string | undefined 
   return `not decided yet: ${seen}, ${rates}; neither line was crossed, so the test neither promoted nor rolled back on its own.${bursts}`;
 }
 
-/** Whether the test discounted bursty errors, or could not tell whether they were. */
+/**
+ * Whether the test discounted bursty errors, or could not tell whether they were. The primary's
+ * dispersion is above 1 only when significant (dispersion.ts); a discount of the canary's evidence
+ * below 5 % (a small share of traffic) goes unmentioned.
+ */
+const NOTABLE_DISPERSION = 1.05;
+
 function burstNote(tick: TickOutcome): string {
   const phi = tick.sequential?.dispersion ?? 1;
-  if (phi > 1)
+  if (phi >= NOTABLE_DISPERSION)
     return ` Errors came in bursts (the primary's counts varied ${(tick.dispersion?.phi ?? phi).toFixed(1)} times as much as independent errors would), so the evidence was discounted by ${phi.toFixed(2)} to keep those chances.`;
   if (tick.dispersion?.unmeasured)
     return ` Whether errors come in bursts could not be measured (${tick.dispersion.unmeasured}).`;
