@@ -116,12 +116,29 @@ export const FLAGGER_STRATEGIES: FlaggerStrategy[] = [
   { name: 'Flagger tutorial', intervalMs: 60_000, threshold: 5, stepWeight: 10, maxWeight: 50 },
   { name: 'Flagger tuned', intervalMs: 15_000, threshold: 2, stepWeight: 10, maxWeight: 50 },
 ];
-const FLAGGER_MIN_SUCCESS_RATE = 99;
-const FLAGGER_MAX_P99_MS = 500;
-const SUCCESS_RATE =
-  'sum(rate(http_requests_total{app="demo",track="canary",code!~"5.."}[1m])) / sum(rate(http_requests_total{app="demo",track="canary"}[1m])) * 100';
-const P99_MS =
-  'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{app="demo",track="canary"}[1m]))) * 1000';
+/** The tutorial's two checks, which Flagger and Argo Rollouts both run here. */
+const CANARY_CHECKS = [
+  {
+    query:
+      'sum(rate(http_requests_total{app="demo",track="canary",code!~"5.."}[1m])) / sum(rate(http_requests_total{app="demo",track="canary"}[1m])) * 100',
+    pass: (successPercent: number) => successPercent >= 99,
+  },
+  {
+    query:
+      'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{app="demo",track="canary"}[1m]))) * 1000',
+    pass: (p99Ms: number) => p99Ms <= 500,
+  },
+];
+
+/** Each check's value now (undefined: no series) and whether it passes; NaN fails, as in both controllers. */
+async function measureChecks(metrics: SimulatedMetrics): Promise<Array<{ value?: number; passed: boolean }>> {
+  const results = [];
+  for (const check of CANARY_CHECKS) {
+    const value = (await metrics.query(check.query))[0]?.value;
+    results.push({ value, passed: value !== undefined && check.pass(value) });
+  }
+  return results;
+}
 
 function traffic(options: BlastRadiusOptions, multiplier: number, latency: number, seed: number) {
   const clock = new VirtualClock(START - WARMUP_MS);
@@ -235,8 +252,6 @@ async function runFlagger(
   let weight = strategy.stepWeight;
   sim.setCanaryWeight(weight);
   let failedChecks = 0;
-  const ok = (value: number | undefined, pass: (v: number) => boolean) =>
-    value !== undefined && !Number.isNaN(value) && pass(value);
   // Bounded: with failed checks never reset, every analysis ends within maxWeight/stepWeight + threshold passes.
   for (let pass = 1; pass <= 200; pass++) {
     await sim.clock.sleep(strategy.intervalMs);
@@ -246,9 +261,7 @@ async function runFlagger(
       sim.setCanaryWeight(0);
       return { outcome: 'rolled-back', decideSeconds, excess };
     }
-    const success = (await sim.metrics.query(SUCCESS_RATE))[0]?.value;
-    const p99 = (await sim.metrics.query(P99_MS))[0]?.value;
-    if (!ok(success, (v) => v >= FLAGGER_MIN_SUCCESS_RATE) || !ok(p99, (v) => v <= FLAGGER_MAX_P99_MS)) {
+    if ((await measureChecks(sim.metrics)).some((check) => !check.passed)) {
       failedChecks++;
       continue;
     }
@@ -306,25 +319,15 @@ async function runArgoRollouts(
   // Bounded: the steps end after maxWeight/stepWeight pauses whatever the analysis does.
   for (let round = 0; round < 100; round++) {
     if (sim.clock.now() >= nextMeasurement) {
-      const values = [
-        (await sim.metrics.query(SUCCESS_RATE))[0]?.value,
-        (await sim.metrics.query(P99_MS))[0]?.value,
-      ];
-      const conditions = [
-        (v: number) => v >= FLAGGER_MIN_SUCCESS_RATE,
-        (v: number) => v <= FLAGGER_MAX_P99_MS,
-      ];
-      for (const [i, value] of values.entries()) {
-        if (value === undefined) {
+      for (const [i, check] of (await measureChecks(sim.metrics)).entries()) {
+        if (check.value === undefined) {
           errorsInARow[i] = (errorsInARow[i] as number) + 1;
           if ((errorsInARow[i] as number) > argo.consecutiveErrorLimit)
             return { outcome: 'rolled-back', decideSeconds: decided(), excess: sim.excess() };
           continue;
         }
         errorsInARow[i] = 0;
-        // NaN fails the comparison, as it does in expr.
-        if (!(conditions[i] as (v: number) => boolean)(value))
-          return { outcome: 'rolled-back', decideSeconds: decided(), excess: sim.excess() };
+        if (!check.passed) return { outcome: 'rolled-back', decideSeconds: decided(), excess: sim.excess() };
       }
       nextMeasurement = sim.clock.now() + argo.intervalMs;
     }

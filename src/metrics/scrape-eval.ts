@@ -127,7 +127,8 @@ function withoutName(labels: Record<string, string>): Record<string, string> {
   return rest;
 }
 
-function key(labels: Record<string, string>): string {
+/** One string per label set, whatever the order of its labels: how series are told apart. */
+export function labelSetKey(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -154,13 +155,15 @@ function evalFunction(node: SyntaxNode, query: string, history: SnapshotHistory)
     }
     const start = history.startOf(range.rangeMs);
     if (!start || start.time >= history.latest.time) return { kind: 'vector', samples: [] };
-    const before = new Map(select(range.node, query, start.samples).map((s) => [key(s.labels), s.value]));
+    const before = new Map(
+      select(range.node, query, start.samples).map((s) => [labelSetKey(s.labels), s.value]),
+    );
     const seconds = (history.latest.time - start.time) / 1000;
     const samples: Sample[] = [];
     for (const sample of select(range.node, query, history.latest.samples)) {
       // Client libraries create a labelled counter at its first increment, so
       // a series absent from the earlier scrape counted from zero since then.
-      const old = before.get(key(sample.labels)) ?? 0;
+      const old = before.get(labelSetKey(sample.labels)) ?? 0;
       // A counter that went down was reset (a restart): count from zero, as PromQL does.
       const delta = sample.value >= old ? sample.value - old : sample.value;
       samples.push({
@@ -197,7 +200,7 @@ function extrapolatedRate(snapshots: Snapshot[], at: number, rangeMs: number, is
   const series = new Map<string, { labels: Record<string, string>; points: Array<[number, number]> }>();
   for (const snapshot of snapshots) {
     for (const sample of snapshot.samples) {
-      const k = key(sample.labels);
+      const k = labelSetKey(sample.labels);
       const entry = series.get(k) ?? { labels: withoutName(sample.labels), points: [] };
       entry.points.push([snapshot.time, sample.value]);
       series.set(k, entry);
@@ -237,7 +240,7 @@ function histogramQuantile(q: number, samples: Sample[]): Sample[] {
   for (const sample of samples) {
     const { le, ...labels } = withoutName(sample.labels);
     if (le === undefined) continue;
-    const k = key(labels);
+    const k = labelSetKey(labels);
     const group = groups.get(k) ?? { labels, buckets: [] };
     group.buckets.push([le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), sample.value]);
     groups.set(k, group);
@@ -282,7 +285,7 @@ function evalAggregate(node: SyntaxNode, query: string, history: SnapshotHistory
     const labels = Object.fromEntries(
       Object.entries(base).filter(([k]) => (without ? !grouping.includes(k) : grouping.includes(k))),
     );
-    const k = key(labels);
+    const k = labelSetKey(labels);
     const group = groups.get(k) ?? { labels, values: [] };
     group.values.push(sample.value);
     groups.set(k, group);
@@ -311,10 +314,10 @@ function evalBinary(node: SyntaxNode, query: string, history: SnapshotHistory): 
     // as in `sum(...) or vector(0)` for a count that is zero before its first event.
     if (lhs.kind !== 'vector' || rhs.kind !== 'vector')
       throw new QueryRejectedError('"or" needs an instant vector on each side');
-    const left = new Set(lhs.samples.map((s) => key(withoutName(s.labels))));
+    const left = new Set(lhs.samples.map((s) => labelSetKey(withoutName(s.labels))));
     return {
       kind: 'vector',
-      samples: [...lhs.samples, ...rhs.samples.filter((s) => !left.has(key(withoutName(s.labels))))],
+      samples: [...lhs.samples, ...rhs.samples.filter((s) => !left.has(labelSetKey(withoutName(s.labels))))],
     };
   }
   const opNode = parts.find((p) => ['Add', 'Sub', 'Mul', 'Div'].includes(p.name));
@@ -334,11 +337,11 @@ function evalBinary(node: SyntaxNode, query: string, history: SnapshotHistory): 
   if (lhs.kind !== 'vector' || rhs.kind !== 'vector')
     throw new QueryRejectedError('arithmetic on a range is not valid PromQL');
   // One-to-one matching on identical label sets, the PromQL default.
-  const right = new Map(rhs.samples.map((s) => [key(withoutName(s.labels)), s.value]));
+  const right = new Map(rhs.samples.map((s) => [labelSetKey(withoutName(s.labels)), s.value]));
   const samples: Sample[] = [];
   for (const sample of lhs.samples) {
     const labels = withoutName(sample.labels);
-    const other = right.get(key(labels));
+    const other = right.get(labelSetKey(labels));
     if (other !== undefined) samples.push({ labels, value: apply(sample.value, other) });
   }
   return { kind: 'vector', samples };

@@ -16,7 +16,8 @@ import type { RolloutCheck, RolloutSpec, Track } from '../config/load-rollout.js
 import { templateValues } from '../config/load-rollout.js';
 import { renderSourceQuery } from '../config/query-language.js';
 import type { MetricsSource } from '../metrics/source.js';
-import { measureSpecDispersion, observedShare, type PrimaryDispersion } from './primary-dispersion.js';
+import { observedShare } from './observed-share.js';
+import { measureSpecDispersion, type PrimaryDispersion } from './primary-dispersion.js';
 
 /** What one check found at one tick, with the numbers behind it. */
 export interface CheckOutcome {

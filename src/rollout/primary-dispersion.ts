@@ -1,9 +1,10 @@
 import type { TrackCounts } from '../analysis/compare.js';
 import { type DispersionEstimate, pearsonDispersion } from '../analysis/dispersion.js';
-import { formatDuration, parseDuration } from '../config/duration.js';
+import { formatDuration } from '../config/duration.js';
 import { type RolloutSpec, templateValues } from '../config/load-rollout.js';
 import { renderSourceQuery } from '../config/query-language.js';
 import { type MetricsSource, QueryRejectedError, type Series } from '../metrics/source.js';
+import { observedShare } from './observed-share.js';
 
 /** The primary's dispersion as measured, for the sequential test and the report. */
 export interface PrimaryDispersion extends DispersionEstimate {
@@ -101,7 +102,6 @@ const DISPERSION_HISTORY_MS = 60 * 60_000;
  * scrape intervals (rate()'s usual floor: each window holds a few scrapes), stepped by one window so
  * that no request is counted twice. A window much longer than a burst has the dispersion of the
  * step's longer counts; failing spells as long as the window or longer would be underestimated.
- * Used by each step's test and, before the first write, by the minimum-traffic check.
  */
 export function measureSpecDispersion(
   spec: RolloutSpec,
@@ -121,21 +121,4 @@ export function measureSpecDispersion(
     historyMs: DISPERSION_HISTORY_MS,
     share: observedShare(spec, since),
   });
-}
-
-/**
- * The share of a range that a server's samples actually cover. Prometheus's increase() scales the
- * increase between the first and last sample in the range up to the whole range
- * (promql/functions.go, extrapolatedRate); the first and last samples lie on average half a scrape
- * interval inside each end, so over a range r only about r - scrape was observed. Counts scaled up
- * by r / (r - scrape) carry no more information than the observed ones, and a test fed them would
- * treat 7 errors seen in 15 s of a 30 s range as 14 and roll back healthy canaries (measured with
- * the benchmark's simulated Prometheus). The scrape source reads two scrapes and does not
- * extrapolate.
- */
-export function observedShare(spec: RolloutSpec, since: string): number {
-  if (spec.source?.provider === 'scrape') return 1;
-  const rangeMs = parseDuration(since) as number;
-  const scrape = spec.scrapeIntervalMs;
-  return Math.min(1, Math.max(rangeMs - scrape, scrape) / rangeMs);
 }

@@ -69,10 +69,8 @@ export async function checkTraffic(
     // requests the test needs grow as 1/p0, and a p0 read low on a few minutes of bursty errors
     // refused 2 % of 100 rps services that could decide (blast-radius bench, --burst 3).
     const p0Range = formatDuration(Math.max(spec.maxStepMs, P0_HISTORY_MS));
-    const longRequests = requests ? await read(counts.requests, p0Range) : undefined;
-    const [total, errors] = longRequests
-      ? [longRequests, (await read(counts.errors, p0Range)) ?? 0]
-      : [requests, requests ? ((await read(counts.errors)) ?? 0) : undefined];
+    const total = requests ? await read(counts.requests, p0Range) : undefined;
+    const errors = total ? ((await read(counts.errors, p0Range)) ?? 0) : undefined;
     if (total && errors !== undefined) {
       p0 = Math.max(DEFAULT_SPRT_P0_FLOOR, Math.min(errors / total, 0.5));
       p0Source = 'measured';

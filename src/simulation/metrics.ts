@@ -1,4 +1,4 @@
-import { evaluate, type Snapshot } from '../metrics/scrape-eval.js';
+import { evaluate, labelSetKey, type Snapshot } from '../metrics/scrape-eval.js';
 import {
   type MetricsSource,
   QueryRejectedError,
@@ -185,7 +185,7 @@ export class SimulatedMetrics implements MetricsSource {
     const series = new Map<string, Series>();
     for (let t = start; t <= end; t += stepMs) {
       for (const sample of await this.query(expr, new Date(t))) {
-        const id = JSON.stringify(Object.entries(sample.labels).sort(([a], [b]) => a.localeCompare(b)));
+        const id = labelSetKey(sample.labels);
         let entry = series.get(id);
         if (!entry) {
           entry = { labels: sample.labels, points: [] };
