@@ -16,6 +16,8 @@ function setup(options: {
   /** Traffic before the rollout, so the primary has history to measure. */
   warmupMs?: number;
   seed?: number;
+  /** The canary's share the traffic sees, from the router's weight (default: that weight). */
+  canaryWeight?: (routerWeight: number) => number;
 }) {
   const spec = loadRolloutText(options.config, 'rollout.yml');
   const warmup = options.warmupMs ?? 15 * 60_000;
@@ -25,7 +27,7 @@ function setup(options: {
     rps: options.rps ?? 100,
     errorProbability: { primary: 0.005, canary: options.canaryError },
     seed: options.seed ?? 3,
-    canaryWeight: () => router.weights.canary,
+    canaryWeight: () => (options.canaryWeight ?? ((w) => w))(router.weights.canary),
     now: () => clock.now(),
     scrapeIntervalMs: options.scrapeIntervalMs,
   });
@@ -117,28 +119,12 @@ describe('each step is judged on its own evidence', () => {
     // A promotion just ended: the canary served the whole service while the primary's pods were
     // replaced, and traffic went back to the primary 30 s ago.
     let promoting = true;
-    const spec = loadRolloutText(demo(), 'rollout.yml');
-    const clock = new VirtualClock(START - 15 * 60_000);
-    const router = new MemoryRouter();
-    const metrics = new SimulatedMetrics({
-      rps: 100,
-      errorProbability: { primary: 0.005, canary: 0.005 },
-      seed: 3,
-      canaryWeight: () => (promoting ? 100 : router.weights.canary),
-      now: () => clock.now(),
-    });
-    await clock.sleep(15 * 60_000 - 30_000);
-    metrics.advance();
+    const s = setup({ config: demo(), canaryError: 0.005, canaryWeight: (w) => (promoting ? 100 : w) });
+    await s.clock.sleep(15 * 60_000 - 30_000);
+    s.metrics.advance();
     promoting = false;
-    await clock.sleep(30_000);
-    const report = await runRollout({
-      spec,
-      clock,
-      router,
-      metrics,
-      workloads: new MemoryWorkloads(`demo@sha256:${'a'.repeat(64)}`),
-      lock: new MemoryLock(),
-    });
+    await s.clock.sleep(30_000);
+    const report = await runRollout(s);
     expect(report.reason ?? '').not.toMatch(/too little traffic/);
     expect(report.minimumTraffic?.measuredRps).toBeGreaterThan(90);
     expect(report.outcome, report.reason).toBe('promoted');
